@@ -1,0 +1,7 @@
+"""Placeholder: filled in by the foundation work."""
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    pass

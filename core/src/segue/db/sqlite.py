@@ -1,0 +1,147 @@
+"""SQLite for async code: every statement runs on a worker thread, never on the event loop.
+
+One connection writes (behind a lock, as SQLite allows one writer); a small
+pool of connections reads concurrently, which WAL mode permits. Schema
+changes are versioned migrations tracked in ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Schema step ``version`` (1, 2, ...): a script, or a function of the connection."""
+
+    version: int
+    apply: str | Callable[[sqlite3.Connection], None]
+
+
+class AsyncSQLite:
+    def __init__(
+        self,
+        path: Path,
+        migrations: Sequence[Migration],
+        *,
+        readers: int = 4,
+        busy_timeout_ms: int = 10_000,
+    ) -> None:
+        versions = [m.version for m in migrations]
+        if versions != list(range(1, len(versions) + 1)):
+            raise ValueError(f"migrations must be numbered 1..n in order, got {versions}")
+        self.path = path
+        self._migrations = list(migrations)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._reader_count = readers
+        self._writer: sqlite3.Connection | None = None
+        self._write_lock = anyio.Lock()
+        self._readers: list[sqlite3.Connection] = []
+        self._reader_slots = anyio.Semaphore(readers)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    async def open(self) -> None:
+        def setup() -> sqlite3.Connection:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._connect()
+            conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate(conn)
+            return conn
+
+        self._writer = await anyio.to_thread.run_sync(setup)
+        self._readers = [await anyio.to_thread.run_sync(self._connect) for _ in range(self._reader_count)]
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(self._migrations):
+            raise RuntimeError(
+                f"{self.path}: database schema version {current} is newer than this Segue "
+                f"knows ({len(self._migrations)}); upgrade Segue or restore a backup"
+            )
+        for migration in self._migrations[current:]:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if isinstance(migration.apply, str):
+                    for statement in _statements(migration.apply):
+                        conn.execute(statement)
+                else:
+                    migration.apply(conn)
+                conn.execute(f"PRAGMA user_version = {migration.version}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in one transaction on the writer connection."""
+        conn = self._require(self._writer)
+
+        def run() -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        async with self._write_lock:
+            return await anyio.to_thread.run_sync(run)
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on one of the reader connections (a consistent snapshot)."""
+        async with self._reader_slots:
+            conn = self._readers.pop()
+            try:
+
+                def run() -> T:
+                    conn.execute("BEGIN")
+                    try:
+                        return fn(conn)
+                    finally:
+                        conn.execute("COMMIT")
+
+                return await anyio.to_thread.run_sync(run)
+            finally:
+                self._readers.append(conn)
+
+    async def close(self) -> None:
+        conns = [c for c in [self._writer, *self._readers] if c is not None]
+        self._writer, self._readers = None, []
+        for conn in conns:
+            await anyio.to_thread.run_sync(conn.close)
+
+    def _require(self, conn: sqlite3.Connection | None) -> sqlite3.Connection:
+        if conn is None:
+            raise RuntimeError(f"{self.path}: database is not open")
+        return conn
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3's executescript would COMMIT)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

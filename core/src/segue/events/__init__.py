@@ -1,0 +1,1 @@
+"""Consumers of the events slot: job handler declarations and the consumer loop."""
