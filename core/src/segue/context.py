@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import anyio
 import pluggy
@@ -28,7 +28,17 @@ P = TypeVar("P", bound=PluginConfig)
 log = structlog.get_logger("segue")
 
 # Start order: storage and catalog first, as the others may read them on start.
-_START_ORDER: tuple[SlotName, ...] = ("storage", "catalog", "events", "search", "playlists", "presence")
+_START_ORDER: tuple[SlotName, ...] = (
+    "storage",
+    "catalog",
+    "events",
+    "search",
+    "playlists",
+    "presence",
+)
+
+
+ProcessRole = Literal["server", "worker", "cli"]
 
 
 class SlotUnavailable(RuntimeError):
@@ -38,8 +48,12 @@ class SlotUnavailable(RuntimeError):
 class SegueContext:
     """Handed to every hook that runs inside a Segue process."""
 
-    def __init__(self, config: SegueConfig, raw: RawConfig, plugins: PluginSet) -> None:
+    def __init__(
+        self, config: SegueConfig, raw: RawConfig, plugins: PluginSet, *, role: ProcessRole = "cli"
+    ) -> None:
         self.config = config
+        self.role: ProcessRole = role
+        """What this process is: `segue serve`, `segue worker`, or another command."""
         self.raw = raw
         self.plugins = plugins
         self.data_dir = resolve_path(config, config.server.data_dir)
@@ -100,7 +114,7 @@ class SegueContext:
             if name == NO_BACKEND:
                 continue
             spec = self.plugins.backends[slot][name]
-            backend = spec.factory(self)
+            backend: Any = spec.factory(self)
             self._slots[slot] = backend
             try:
                 await backend.start()
@@ -154,7 +168,11 @@ class SegueContext:
             try:
                 await fn(*args)
             except Exception as exc:
-                log.exception("background task failed", task=name or getattr(fn, "__name__", "?"), error=repr(exc))
+                log.exception(
+                    "background task failed",
+                    task=name or getattr(fn, "__name__", "?"),
+                    error=repr(exc),
+                )
 
         self._task_group.start_soon(guarded, name=name)
 

@@ -27,3 +27,7 @@ class Conflict(SegueError):
 
 class OutsideLibrary(SegueError):
     """A path resolves outside every configured library root."""
+
+
+class InvalidInput(SegueError):
+    """A request or argument is malformed; the message says what would be valid."""

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 
 from segue.config.loader import RawConfig, load_config, read_raw_config
-from segue.context import SegueContext
+from segue.context import ProcessRole, SegueContext
 from segue.errors import ConfigError
 from segue.plugins.manager import PluginSet, load_plugins
 
@@ -21,6 +21,7 @@ def load(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     extra_plugins: Iterable[tuple[str, object]] = (),
+    role: ProcessRole = "cli",
 ) -> tuple[RawConfig, PluginSet, SegueContext]:
     """Read and validate the config, load plugins; raise ConfigError listing every problem.
 
@@ -41,7 +42,7 @@ def load(
     plugins = load_plugins(raw, config, extra_plugins=extra_plugins)
     if plugins.problems:
         raise ConfigError(plugins.problems)
-    return raw, plugins, SegueContext(config, raw, plugins)
+    return raw, plugins, SegueContext(config, raw, plugins, role=role)
 
 
 @asynccontextmanager
@@ -69,8 +70,11 @@ async def open_context(
     *,
     overrides: Mapping[str, Any] | None = None,
     extra_plugins: Iterable[tuple[str, object]] = (),
+    role: ProcessRole = "cli",
 ) -> AsyncIterator[SegueContext]:
     """Load and run Segue for a command or a test (no HTTP server)."""
-    _raw, _plugins, context = load(config_path, overrides=overrides, extra_plugins=extra_plugins)
+    _raw, _plugins, context = load(
+        config_path, overrides=overrides, extra_plugins=extra_plugins, role=role
+    )
     async with running(context):
         yield context

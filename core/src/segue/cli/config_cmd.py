@@ -27,5 +27,8 @@ def check(file: str) -> None:
     if loaded.problems:
         raise ConfigError(loaded.problems)
     for record in loaded.failed():
-        click.echo(f"warning: plugin '{record.name}' ({record.distribution}) failed: {record.reason}", err=True)
+        click.echo(
+            f"warning: plugin '{record.name}' ({record.distribution}) failed: {record.reason}",
+            err=True,
+        )
     click.echo(f"{file}: OK")

@@ -41,7 +41,6 @@ class SegueGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
-        return None
 
 
 @click.group(cls=SegueGroup, context_settings={"help_option_names": ["-h", "--help"]})

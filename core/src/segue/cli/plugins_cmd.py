@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import msgspec
 from rich.console import Console
@@ -33,7 +35,10 @@ def plugins(config_path: str | None, as_json: bool, show_core: bool) -> None:
         table.add_column(column, overflow="fold")
     for r in records:
         status = r.status if r.status != "failed" else f"[red]failed: {r.reason}[/red]"
-        table.add_row(r.name, r.version, r.distribution, status, ", ".join(r.backends), ", ".join(r.hooks))
-    Console(width=200 if not click.get_text_stream("stdout").isatty() else None).print(table)
+        table.add_row(
+            r.name, r.version, r.distribution, status, ", ".join(r.backends), ", ".join(r.hooks)
+        )
+    interactive = sys.stdout.isatty()
+    Console(width=None if interactive else 200).print(table)
     for problem in loaded.problems:
         click.echo(f"config problem: {problem}", err=True)

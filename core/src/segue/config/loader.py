@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import inspect as mi
 
-from segue.config.schema import PluginConfig, SegueConfig
+from segue.config.schema import SegueConfig
 from segue.config.suggest import did_you_mean, one_of
 from segue.errors import ConfigError
 
@@ -39,7 +39,9 @@ class RawConfig(msgspec.Struct, kw_only=True):
         return self.origins.get(path, self.source)
 
 
-def read_raw_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None) -> RawConfig:
+def read_raw_config(
+    path: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None
+) -> RawConfig:
     """Parse the file (if any) and overlay ``SEGUE_<SECTION>__<KEY>`` variables."""
     environ = os.environ if environ is None else environ
     data: dict[str, Any] = {}
@@ -68,8 +70,10 @@ def _apply_environment(raw: RawConfig, environ: Mapping[str, str]) -> None:
         parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
         if len(parts) < 2 or not all(parts):
             raise ConfigError(
-                [f"environment variable {name}: expected SEGUE_<SECTION>__<KEY>, "
-                 "e.g. SEGUE_SERVER__PORT=8090"]
+                [
+                    f"environment variable {name}: expected SEGUE_<SECTION>__<KEY>, "
+                    "e.g. SEGUE_SERVER__PORT=8090"
+                ]
             )
         if parts[0] == "plugins" and len(parts) >= 3:
             # Shell variables cannot hold '-', plugin names do: catalog_sqlite -> catalog-sqlite.
@@ -94,13 +98,19 @@ def _parse_env_value(value: str) -> Any:
 
 def load_config(raw: RawConfig) -> SegueConfig:
     """Validate the core sections. Plugin sections are checked by the plugin loader."""
-    problems = unknown_keys(raw, SegueConfig, raw.data, prefix="", skip={"plugins", "source", "base_dir"})
+    problems = unknown_keys(
+        raw, SegueConfig, raw.data, prefix="", skip={"plugins", "source", "base_dir"}
+    )
     if problems:
         raise ConfigError(problems)
     data = dict(raw.data)
     plugins = data.get("plugins", {})
     if not isinstance(plugins, dict) or not all(isinstance(v, dict) for v in plugins.values()):
-        raise ConfigError([f"{raw.source}: [plugins] must hold one table per plugin, e.g. [plugins.catalog-sqlite]"])
+        raise ConfigError(
+            [
+                f"{raw.source}: [plugins] must hold one table per plugin, e.g. [plugins.catalog-sqlite]"
+            ]
+        )
     data["source"], data["base_dir"] = raw.source, raw.base_dir
     return convert_section(raw, SegueConfig, data, prefix="")
 
@@ -120,8 +130,10 @@ def plugin_enabled(raw: RawConfig, plugin: str) -> bool:
     value = raw.data.get("plugins", {}).get(plugin, {}).get("enabled", True)
     if not isinstance(value, bool):
         raise ConfigError(
-            [f"{raw.where(f'plugins.{plugin}.enabled')}: key 'plugins.{plugin}.enabled' "
-             f"must be true or false, not {value!r}"]
+            [
+                f"{raw.where(f'plugins.{plugin}.enabled')}: key 'plugins.{plugin}.enabled' "
+                f"must be true or false, not {value!r}"
+            ]
         )
     return value
 
@@ -135,7 +147,9 @@ def unknown_keys(
     return _unknown_in(raw, info, section, prefix, skip)
 
 
-def _unknown_in(raw: RawConfig, info: mi.StructType, section: Any, prefix: str, skip: set[str]) -> list[str]:
+def _unknown_in(
+    raw: RawConfig, info: mi.StructType, section: Any, prefix: str, skip: set[str]
+) -> list[str]:
     if not isinstance(section, dict):
         return []
     fields = {f.encode_name: f for f in info.fields}
@@ -165,7 +179,9 @@ def convert_section(raw: RawConfig, schema: type[S], data: Any, *, prefix: str) 
         raise ConfigError([_explain(raw, schema, data, prefix, str(exc))]) from None
 
 
-def _explain(raw: RawConfig, schema: type[msgspec.Struct], data: Any, prefix: str, message: str) -> str:
+def _explain(
+    raw: RawConfig, schema: type[msgspec.Struct], data: Any, prefix: str, message: str
+) -> str:
     """Turn msgspec's "Expected `int`, got `str` - at `$.server.port`" into words for admins."""
     detail, _, at = message.partition(" - at `")
     parts = [p for p in at.rstrip("`").removeprefix("$").split(".") if p] if at else []
@@ -202,5 +218,3 @@ def resolve_path(config: SegueConfig, value: str) -> Path:
     """A config path made absolute against the config file's directory."""
     path = Path(value).expanduser()
     return path if path.is_absolute() else Path(config.base_dir) / path
-
-

@@ -65,7 +65,9 @@ class AsyncSQLite:
             return conn
 
         self._writer = await anyio.to_thread.run_sync(setup)
-        self._readers = [await anyio.to_thread.run_sync(self._connect) for _ in range(self._reader_count)]
+        self._readers = [
+            await anyio.to_thread.run_sync(self._connect) for _ in range(self._reader_count)
+        ]
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         current = conn.execute("PRAGMA user_version").fetchone()[0]

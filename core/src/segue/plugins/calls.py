@@ -41,14 +41,18 @@ def collect(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tup
         try:
             result = _call(impl, kwargs)
         except Exception as exc:
-            log.error("plugin hook failed", plugin=impl.plugin_name, hook=hook_name, error=repr(exc))
+            log.error(
+                "plugin hook failed", plugin=impl.plugin_name, hook=hook_name, error=repr(exc)
+            )
             continue
         if result is not None:
             results.append((impl.plugin_name, result))
     return results
 
 
-def collect_or_raise(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+def collect_or_raise(
+    pm: pluggy.PluginManager, hook_name: str, **kwargs: Any
+) -> list[tuple[str, Any]]:
     """Like :func:`collect`, but a failure raises, naming the plugin (used while loading)."""
     results: list[tuple[str, Any]] = []
     for impl in _impls(pm, hook_name):
@@ -69,10 +73,14 @@ async def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> Non
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
-            log.error("plugin hook failed", plugin=impl.plugin_name, hook=hook_name, error=repr(exc))
+            log.error(
+                "plugin hook failed", plugin=impl.plugin_name, hook=hook_name, error=repr(exc)
+            )
 
 
 class HookFailed(Exception):
     def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
         self.plugin, self.hook, self.error = plugin, hook, error
-        super().__init__(f"plugin '{plugin}' failed in hook '{hook}': {type(error).__name__}: {error}")
+        super().__init__(
+            f"plugin '{plugin}' failed in hook '{hook}': {type(error).__name__}: {error}"
+        )

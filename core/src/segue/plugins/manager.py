@@ -86,7 +86,11 @@ def load_plugins(
         module = importlib.import_module(module_name)
         pm.register(module, name=module_name)
         plugins.records[module_name] = PluginRecord(
-            name=module_name, distribution="segue-core", version=core_dist, module=module_name, core=True
+            name=module_name,
+            distribution="segue-core",
+            version=core_dist,
+            module=module_name,
+            core=True,
         )
     eps = list(installed_entry_points() if entry_points is None else entry_points)
     for ep in eps:
@@ -100,7 +104,9 @@ def load_plugins(
         plugins.records[ep.name] = record
         _load_one(plugins, raw, record, loader=ep.load)
     for name, obj in extra_plugins:
-        record = PluginRecord(name=name, distribution="(registered in process)", version="-", module=name)
+        record = PluginRecord(
+            name=name, distribution="(registered in process)", version="-", module=name
+        )
         plugins.records[name] = record
         _load_one(plugins, raw, record, loader=lambda obj=obj: obj)
     _check_unknown_sections(plugins, raw)
@@ -152,7 +158,9 @@ def _load_one(plugins: PluginSet, raw: RawConfig, record: PluginRecord, loader: 
         _fail(plugins, record, f"register_backends failed: {type(exc.error).__name__}: {exc.error}")
 
 
-def _fail(plugins: PluginSet, record: PluginRecord, reason: str, *, problem: str | None = None) -> None:
+def _fail(
+    plugins: PluginSet, record: PluginRecord, reason: str, *, problem: str | None = None
+) -> None:
     record.status, record.reason = "failed", reason
     if problem:
         plugins.problems.append(problem)
@@ -164,7 +172,9 @@ def _unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
     problems = []
     for caller in pm.get_hookcallers(plugin) or []:
         if caller.spec is None:
-            problems.append(f"implements unknown hook '{caller.name}'.{did_you_mean(caller.name, specs)}")
+            problems.append(
+                f"implements unknown hook '{caller.name}'.{did_you_mean(caller.name, specs)}"
+            )
     return problems
 
 
@@ -173,22 +183,33 @@ def _register_backends(plugins: PluginSet, record: PluginRecord, plugin: object)
     for impl in plugins.pm.hook.register_backends.get_hookimpls():
         if impl.plugin is plugin:
             try:
-                specs += list(impl.function() or [])
+                result: Any = impl.function()
+                specs += list(result or [])
             except Exception as exc:
                 raise HookFailed(record.name, "register_backends", exc) from exc
     for spec in specs:
         if not isinstance(spec, BackendSpec) or spec.slot not in SLOT_NAMES:
-            raise HookFailed(record.name, "register_backends", TypeError(f"not a BackendSpec for a known slot: {spec!r}"))
+            raise HookFailed(
+                record.name,
+                "register_backends",
+                TypeError(f"not a BackendSpec for a known slot: {spec!r}"),
+            )
     for spec in specs:
         owner = plugins.backends[spec.slot].get(spec.name)
         if owner is not None:
             raise HookFailed(
                 record.name,
                 "register_backends",
-                ValueError(f"backend '{spec.slot}:{spec.name}' is already provided by plugin '{owner.plugin}'"),
+                ValueError(
+                    f"backend '{spec.slot}:{spec.name}' is already provided by plugin '{owner.plugin}'"
+                ),
             )
         plugins.backends[spec.slot][spec.name] = BackendSpec(
-            slot=spec.slot, name=spec.name, factory=spec.factory, description=spec.description, plugin=record.name
+            slot=spec.slot,
+            name=spec.name,
+            factory=spec.factory,
+            description=spec.description,
+            plugin=record.name,
         )
         record.backends.append(f"{spec.slot}:{spec.name}")
 
@@ -224,7 +245,11 @@ def _check_slots(plugins: PluginSet, raw: RawConfig, config: SegueConfig) -> Non
         choices = [*available, *([] if slot in REQUIRED_SLOTS else [NO_BACKEND])]
         hint = ""
         if failed:
-            hint = " Plugins that failed to load: " + "; ".join(f"'{r.name}' ({r.reason})" for r in failed) + "."
+            hint = (
+                " Plugins that failed to load: "
+                + "; ".join(f"'{r.name}' ({r.reason})" for r in failed)
+                + "."
+            )
         plugins.problems.append(
             f"{where}: key '{slot}.backend' = '{name}' is not an installed {slot} backend."
             f"{did_you_mean(name, choices)} Allowed: {one_of(choices)}.{hint}"

@@ -69,12 +69,14 @@ class EventsBackend(Backend, Protocol):
         """The handler failed: retry later, or dead-letter after ``max_attempts``."""
         ...
 
-    async def wait(self, topic: str, timeout: float) -> None:
-        """Return when new events may be waiting on ``topic``, or after ``timeout``."""
+    async def wait(self, topic: str, within: float) -> None:
+        """Return when new events may be waiting on ``topic``, or after ``within`` seconds."""
         ...
 
     async def lag(self, topic: str, group: str) -> int:
         """Events of ``topic`` the group has not handled yet."""
         ...
 
-    async def dead_letters(self, topic: str | None = None, limit: int = 100) -> list[DeadLetter]: ...
+    async def dead_letters(
+        self, topic: str | None = None, limit: int = 100
+    ) -> list[DeadLetter]: ...

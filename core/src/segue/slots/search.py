@@ -11,7 +11,9 @@ from segue.slots.base import Backend
 
 class SearchQuery(msgspec.Struct, kw_only=True):
     text: str
-    types: list[str] = msgspec.field(default_factory=lambda: ["track", "artist", "album", "playlist"])
+    types: list[str] = msgspec.field(
+        default_factory=lambda: ["track", "artist", "album", "playlist"]
+    )
     limit: int = 20
     offset: int = 0
     genre: str | None = None
