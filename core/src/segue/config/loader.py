@@ -97,22 +97,42 @@ def _parse_env_value(value: str) -> Any:
 
 
 def load_config(raw: RawConfig) -> SegueConfig:
-    """Validate the core sections. Plugin sections are checked by the plugin loader."""
-    problems = unknown_keys(
-        raw, SegueConfig, raw.data, prefix="", skip={"plugins", "source", "base_dir"}
-    )
+    """Validate the core sections. Plugin sections are checked by the plugin loader.
+
+    Each section is converted on its own so that one run reports every problem.
+    """
+    problems = unknown_keys(raw, SegueConfig, raw.data, prefix="", skip=_LOADER_FIELDS)
+    plugins = raw.data.get("plugins", {})
+    if not isinstance(plugins, dict) or not all(isinstance(v, dict) for v in plugins.values()):
+        problems.append(
+            f"{raw.source}: [plugins] must hold one table per plugin, e.g. [plugins.catalog-sqlite]"
+        )
+    info = mi.type_info(SegueConfig)
+    assert isinstance(info, mi.StructType)
+    for field in info.fields:
+        name = field.encode_name
+        if (
+            name in _LOADER_FIELDS
+            or name not in raw.data
+            or not isinstance(field.type, mi.StructType)
+        ):
+            continue
+        section = raw.data[name]
+        if isinstance(section, dict):
+            # Unknown keys were reported above; check the types of the known ones.
+            known = {f.encode_name for f in field.type.fields}
+            section = {k: v for k, v in section.items() if k in known}
+        try:
+            convert_section(raw, field.type.cls, section, prefix=name)
+        except ConfigError as exc:
+            problems += exc.problems
     if problems:
         raise ConfigError(problems)
-    data = dict(raw.data)
-    plugins = data.get("plugins", {})
-    if not isinstance(plugins, dict) or not all(isinstance(v, dict) for v in plugins.values()):
-        raise ConfigError(
-            [
-                f"{raw.source}: [plugins] must hold one table per plugin, e.g. [plugins.catalog-sqlite]"
-            ]
-        )
-    data["source"], data["base_dir"] = raw.source, raw.base_dir
+    data = {**raw.data, "source": raw.source, "base_dir": raw.base_dir}
     return convert_section(raw, SegueConfig, data, prefix="")
+
+
+_LOADER_FIELDS = {"plugins", "source", "base_dir"}
 
 
 def validate_plugin_section(raw: RawConfig, plugin: str, schema: type[S]) -> S:
