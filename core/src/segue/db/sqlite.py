@@ -60,8 +60,12 @@ class AsyncSQLite:
         def setup() -> sqlite3.Connection:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._connect()
-            conn.execute("PRAGMA journal_mode = WAL")
-            self._migrate(conn)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate(conn)
+            except BaseException:
+                conn.close()  # a refused or failed migration must not leak the connection
+                raise
             return conn
 
         self._writer = await anyio.to_thread.run_sync(setup)
