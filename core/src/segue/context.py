@@ -151,7 +151,9 @@ class SegueContext:
 
     def extra_track_fields(self, track: Track) -> dict[str, Any]:
         merged: dict[str, Any] = {}
-        for _plugin, fields in self.collect("extra_track_fields", track=track):
+        # collect() answers in pluggy's call order (last registered first);
+        # merge in registration order so that a later plugin wins a clash.
+        for _plugin, fields in reversed(self.collect("extra_track_fields", track=track)):
             merged.update(fields)
         return merged
 

@@ -196,8 +196,9 @@ def extra_track_fields(context: SegueContext, track: Track) -> Mapping[str, Any]
     """Add fields to a track's JSON in the HTTP API.
 
     Called for each track serialized by ``/api/v1`` endpoints. Results are
-    merged into the track's ``extra`` object, later plugins overriding
-    earlier ones on a clash. Must be synchronous and cheap (no I/O): compute
+    merged into the track's ``extra`` object in registration order (core
+    plugins, then installed plugins by entry point name), so on a clash the
+    plugin registered last wins. Must be synchronous and cheap (no I/O): compute
     from the track and from state the plugin already holds.
 
     :param context: the running Segue.

@@ -47,7 +47,11 @@ def load(
 
 @asynccontextmanager
 async def running(context: SegueContext) -> AsyncIterator[SegueContext]:
-    """Start the slots and the plugins' startup hooks; undo both on exit."""
+    """Start the slots and the plugins' startup hooks; undo both on exit.
+
+    An exception raised by the caller's block comes out as itself, not wrapped
+    in the task group's ExceptionGroup, so commands can report it plainly.
+    """
     await context.start_slots()
     try:
         async with anyio.create_task_group() as tg:
@@ -59,9 +63,19 @@ async def running(context: SegueContext) -> AsyncIterator[SegueContext]:
                 with anyio.CancelScope(shield=True):
                     await context.notify("shutdown")
                 tg.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        raise _sole_exception(group) from None
     finally:
         context.attach_task_group(None)
         await context.close_slots()
+
+
+def _sole_exception(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one exception inside (nested) single-member groups, or the group itself."""
+    inner: BaseException = group
+    while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+        inner = inner.exceptions[0]
+    return inner
 
 
 @asynccontextmanager

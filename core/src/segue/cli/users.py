@@ -14,7 +14,7 @@ from segue.auth.accounts import change_password, check_user_name, create_user
 from segue.auth.passwords import check_password_policy
 from segue.cli.options import config_option
 from segue.context import SegueContext
-from segue.errors import InvalidInput, SegueError
+from segue.errors import InvalidInput
 from segue.runtime import open_context
 
 T = TypeVar("T")
@@ -30,20 +30,11 @@ def user() -> None:
 
 
 def run_with_context(config_path: str | None, work: Callable[[SegueContext], Awaitable[T]]) -> T:
-    """Run ``work`` with a started Segue; its SegueError comes out as itself.
-
-    (Raised inside the running context it would reach the CLI wrapped in an
-    exception group, and be reported as an unexpected error.)
-    """
+    """Run ``work`` with a started Segue (not serving HTTP)."""
 
     async def main() -> T:
-        failure: SegueError | None = None
         async with open_context(config_path) as context:
-            try:
-                return await work(context)
-            except SegueError as exc:
-                failure = exc
-        raise failure
+            return await work(context)
 
     return anyio.run(main)
 

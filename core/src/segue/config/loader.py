@@ -18,6 +18,7 @@ from msgspec import inspect as mi
 from segue.config.schema import SegueConfig
 from segue.config.suggest import did_you_mean, one_of
 from segue.errors import ConfigError
+from segue.slots.registry import SLOT_NAMES
 
 ENV_PREFIX = "SEGUE_"
 # Variables with the prefix that are not config keys.
@@ -118,6 +119,8 @@ def load_config(raw: RawConfig) -> SegueConfig:
         ):
             continue
         section = raw.data[name]
+        if name in SLOT_NAMES and isinstance(section, dict) and "backend" not in section:
+            section = {**section, "backend": getattr(SegueConfig(), name).backend}
         if isinstance(section, dict):
             # Unknown keys were reported above; check the types of the known ones.
             known = {f.encode_name for f in field.type.fields}
@@ -129,6 +132,11 @@ def load_config(raw: RawConfig) -> SegueConfig:
     if problems:
         raise ConfigError(problems)
     data = {**raw.data, "source": raw.source, "base_dir": raw.base_dir}
+    defaults = SegueConfig()
+    for slot in SLOT_NAMES:
+        # A slot section may set other keys and leave the backend at its default.
+        if isinstance(data.get(slot), dict) and "backend" not in data[slot]:
+            data[slot] = {**data[slot], "backend": getattr(defaults, slot).backend}
     return convert_section(raw, SegueConfig, data, prefix="")
 
 
