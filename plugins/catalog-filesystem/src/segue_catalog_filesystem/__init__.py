@@ -1,0 +1,1 @@
+"""Segue plugin: scans library folders with mutagen into the catalog; writes demo libraries."""
