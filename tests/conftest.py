@@ -27,6 +27,7 @@ import anyio
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+
 from segue.app import create_app
 from segue.context import SegueContext
 from segue.runtime import load, open_context

@@ -15,6 +15,7 @@ import anyio
 import httpx
 import pytest
 from click.testing import CliRunner
+
 from segue.auth.passwords import verify_password
 from segue.cli.main import build_cli
 from segue.runtime import open_context

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+
 from segue.app import create_app
 from segue.runtime import load, open_context
 

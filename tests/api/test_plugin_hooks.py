@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-import segue
 from litestar import Request, get, websocket_listener
 from litestar.exceptions import WebSocketDisconnect
 from litestar.types import ControllerRouterHandler
+
+import segue
 from segue.context import SegueContext
 from segue.models import Track
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import anyio
 import pytest
-import segue
 from litestar import get
 from litestar.types import ControllerRouterHandler
+
+import segue
 from segue.api import health as health_module
 from segue.context import SegueContext
 

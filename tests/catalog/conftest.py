@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 import segue
 import segue.runtime
 from segue.context import SegueContext

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
+
 from segue.catalog import identity
 from segue.errors import Conflict, InvalidInput
 from segue.models import (

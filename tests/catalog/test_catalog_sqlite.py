@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 import pytest
+
 from segue.errors import ConfigError
 from segue.models import ScanChanges, ScannedTrack
 from segue_catalog_sqlite.schema import MIGRATIONS

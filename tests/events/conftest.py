@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+
 from segue.context import SegueContext
 from segue.runtime import load
 from segue.slots.events import EventsBackend

@@ -9,8 +9,9 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
-import segue
 from prometheus_client import REGISTRY
+
+import segue
 from segue.context import SegueContext
 from segue.events.consumer import run_consumers
 from segue.events.handlers import JobHandler

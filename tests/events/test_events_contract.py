@@ -8,6 +8,7 @@ from collections.abc import Callable
 import anyio
 import anyio.lowlevel
 import pytest
+
 from segue.slots.events import EventsBackend
 
 pytestmark = pytest.mark.anyio

@@ -11,6 +11,7 @@ from typing import cast
 import anyio
 import pytest
 from anyio.abc import ByteReceiveStream
+
 from segue.events.publish import publish_playback
 from segue.models import PlaybackEvent
 from segue.runtime import load, open_context

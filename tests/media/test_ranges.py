@@ -18,6 +18,7 @@ import pytest
 from litestar import Litestar, Request, get
 from litestar.response import Stream
 from litestar.testing import AsyncTestClient
+
 from segue.http.byte_serving import Representation, byte_range_response, plan_response
 from segue.http.conditional import (
     evaluate_preconditions,

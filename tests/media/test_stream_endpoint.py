@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+
 from segue.models import ListQuery, ScanChanges, ScannedTrack, Track
 
 pytestmark = pytest.mark.anyio

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+
 from segue.errors import OutsideLibrary
 from segue.runtime import load
 from segue.slots.storage import MediaStorage

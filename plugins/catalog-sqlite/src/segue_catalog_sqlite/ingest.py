@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from segue.models import FileState, ScanApplied, ScanChanges, Track
-
 from segue_catalog_sqlite import aggregates
 from segue_catalog_sqlite.rows import (
     DERIVED_COLUMNS,

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from segue.errors import InvalidInput
 from segue.models import Album, Artist, ListQuery, Page, Track
-
 from segue_catalog_sqlite.rows import (
     ALBUM_SELECT,
     ARTIST_SELECT,

@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from segue.models import Album, Artist, GenreCount, Track
-
 from segue_catalog_sqlite.rows import (
     ALBUM_SELECT,
     ARTIST_SELECT,

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import msgspec
+
 import segue
 from segue.context import SegueContext
 from segue.slots.catalog import CatalogBackend
-
 from segue_catalog_sqlite.store import SQLiteCatalog
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
+
 from segue.catalog import identity
 from segue.models import Album, Artist, Credential, ScannedTrack, Track, User
 

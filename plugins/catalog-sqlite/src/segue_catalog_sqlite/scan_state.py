@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 
 import msgspec
+
 from segue.models import ScanProblem, ScanReport
 
 _decode_report = msgspec.json.Decoder(ScanReport).decode

@@ -29,7 +29,6 @@ from segue.models import (
     Track,
     User,
 )
-
 from segue_catalog_sqlite import ingest, listing, lookups, scan_state, users
 from segue_catalog_sqlite.schema import MIGRATIONS
 

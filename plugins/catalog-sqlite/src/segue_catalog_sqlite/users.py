@@ -8,7 +8,6 @@ import time
 
 from segue.errors import Conflict, InvalidInput, NotFound
 from segue.models import Credential, User
-
 from segue_catalog_sqlite.rows import (
     CREDENTIAL_SELECT,
     USER_SELECT,

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 import anyio
+
 from segue.db.sqlite import AsyncSQLite
 
 T = TypeVar("T")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import msgspec
-import segue
 
+import segue
 from segue_events_sqlite.queue import SQLiteEvents
 
 if TYPE_CHECKING:

@@ -29,9 +29,9 @@ from typing import Any
 
 import anyio
 import msgspec
+
 from segue.db.sqlite import AsyncSQLite
 from segue.slots.events import DeadLetter, Delivery
-
 from segue_events_sqlite.batching import WriteBatcher
 from segue_events_sqlite.schema import MIGRATIONS
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import segue
-
 from segue_storage_local.store import LocalStorage
 
 if TYPE_CHECKING:

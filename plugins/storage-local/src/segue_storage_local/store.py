@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import anyio
 import anyio.to_thread
+
 from segue.errors import OutsideLibrary
 from segue.slots.storage import MediaStat
 
