@@ -75,8 +75,9 @@ class SegueConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
     catalog: SlotConfig = _slot("sqlite")
     """The catalog + users slot."""
-    search: SlotConfig = _slot("none")
-    """The search slot ("none" until a search plugin is installed)."""
+    search: SlotConfig = _slot("embedded")
+    """The search slot: "embedded" (Tantivy in the data dir, the default),
+    "meilisearch" or "typesense" (extras), or "none" to turn search off."""
     playlists: SlotConfig = _slot("none")
     """Playlists, library, history and queue ("none" until a playlists plugin is installed)."""
     presence: SlotConfig = _slot("none")

@@ -1,0 +1,1 @@
+"""Segue's embedded search backend."""

@@ -1,0 +1,1 @@
+"""Segue's meilisearch search backend."""

@@ -1,0 +1,1 @@
+"""Segue's typesense search backend."""
