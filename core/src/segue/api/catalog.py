@@ -131,10 +131,6 @@ async def _album_or_404(context: SegueContext, album_id: str) -> Album:
     return album
 
 
-def _album_order(track: Track) -> tuple[int, int, str]:
-    return (track.disc_number or 1, track.track_number or 0, track.title.casefold())
-
-
 class ArtistController(Controller):
     path = "/api/v1/artists"
     tags = ["catalog"]
@@ -205,26 +201,9 @@ class AlbumController(Controller):
         album_id: Annotated[str, PathParameter(description="The album's id.")],
     ) -> TrackPage:
         await _album_or_404(context, album_id)
-        if paging.sort is not None:
-            page = await context.catalog.list_tracks(paging.query("title", album_id=album_id))
-            return await _track_page(context, page)
-        # Album order (disc, track number) is not a catalog sort key: sort the whole album here.
-        tracks: list[Track] = []
-        while True:
-            chunk = await context.catalog.list_tracks(
-                ListQuery(album_id=album_id, sort="title", offset=len(tracks), limit=MAX_LIMIT)
-            )
-            tracks += chunk.items
-            if not chunk.items or len(tracks) >= chunk.total:
-                break
-        tracks.sort(key=_album_order, reverse=paging.order == "desc")
-        window = tracks[paging.offset : paging.offset + paging.limit]
-        return TrackPage(
-            items=await tracks_out(context, window),
-            total=len(tracks),
-            offset=paging.offset,
-            limit=paging.limit,
-        )
+        # The catalog's natural order ("name") for one album is disc, then track number.
+        page = await context.catalog.list_tracks(paging.query("name", album_id=album_id))
+        return await _track_page(context, page)
 
 
 class TrackController(Controller):
