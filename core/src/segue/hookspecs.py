@@ -82,7 +82,7 @@ def register_commands(cli: click.Group) -> None:
 
     Called once when ``segue`` starts, with the top-level click group; add
     commands with ``@cli.command()``. Nothing is returned. Commands that need
-    the running Segue use ``segue.cli.runtime.open_context`` to build it from
+    the running Segue use ``segue.runtime.open_context`` to build it from
     ``--config``.
 
     :param cli: the top-level ``segue`` click group.
@@ -203,5 +203,26 @@ def extra_track_fields(context: SegueContext, track: Track) -> Mapping[str, Any]
 
     :param context: the running Segue.
     :param track: the track being serialized.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def extra_recording_ids(
+    context: SegueContext, track_ids: Sequence[str]
+) -> Mapping[str, str] | None:
+    """Say which recording each track is: the same song in several files is one recording.
+
+    Results are merged (like every ``extra_*`` hook): each plugin maps the
+    track ids it knows to a recording id; a track missing from the merged
+    mapping is its own recording, with its track id as recording id. Plugins
+    that count by song rather than by file (play counts, playlists,
+    royalties) call ``context.collect("extra_recording_ids", track_ids=...)``
+    and merge the answers. Recording ids are stable: a file keeps its
+    recording id when copies of it appear. Must be synchronous and cheap (no
+    I/O): answer from state the plugin already holds.
+
+    :param context: the running Segue.
+    :param track_ids: the tracks to map.
     """
     raise NotImplementedError

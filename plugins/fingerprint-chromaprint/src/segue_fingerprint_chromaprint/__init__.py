@@ -1,0 +1,1 @@
+"""Segue plugin: Chromaprint fingerprints, duplicate detection and recording identity."""
