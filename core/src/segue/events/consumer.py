@@ -7,6 +7,9 @@ reports each failure with ``fail`` so the backend retries it or, after
 ``max_attempts``, moves it to the dead letters. When nothing is waiting it
 sleeps in ``events.wait`` until an event arrives or a short while passes
 (retries and expired claims become due without any publish).
+
+A handler with ``handle_batch`` gets each claimed batch at once; a backend
+offering the optional ``ack_many(deliveries)`` then acks it in one call.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 import structlog
+from anyio.abc import TaskGroup
 from prometheus_client import Counter, Gauge
 
 from segue.events.handlers import JobHandler
@@ -126,7 +130,7 @@ async def _consume(
     tallies: dict[tuple[str, str], int],
 ) -> None:
     events = context.events
-    batch = _BatchSize(handler.claim_timeout)
+    batch = _BatchSize(handler.claim_timeout, handler.batch_size)
     while not stop.is_set():
         try:
             deliveries = await events.claim(
@@ -145,18 +149,77 @@ async def _consume(
             with sleepers.sleeping():
                 await events.wait(handler.topic, within=IDLE_WAIT)
             continue
-        claimed_at, handled = time.monotonic(), 0
+        claimed_at = time.monotonic()
         async with anyio.create_task_group() as acks:
-            for delivery in deliveries:
-                if time.monotonic() - claimed_at > handler.claim_timeout:
-                    # The rest of the batch was handed out again meanwhile; leave it.
-                    break
-                handled += 1
-                if await _handle(context, handler, delivery):
-                    acks.start_soon(_ack, context, delivery)
-                    key = (handler.topic, handler.group)
-                    tallies[key] = tallies.get(key, 0) + 1
+            if handler.handle_batch is not None and len(deliveries) > 1:
+                handled = await _handle_as_batch(context, handler, deliveries, acks, tallies)
+            else:
+                handled = await _handle_each(context, handler, deliveries, acks, tallies)
         batch.record(handled, time.monotonic() - claimed_at)
+
+
+async def _handle_each(
+    context: SegueContext,
+    handler: JobHandler,
+    deliveries: Sequence[Delivery],
+    acks: TaskGroup,
+    tallies: dict[tuple[str, str], int],
+) -> int:
+    """Handle deliveries one at a time, acking each success; the number handled."""
+    claimed_at, handled = time.monotonic(), 0
+    for delivery in deliveries:
+        if time.monotonic() - claimed_at > handler.claim_timeout:
+            # The rest of the batch was handed out again meanwhile; leave it.
+            break
+        handled += 1
+        if await _handle(context, handler, delivery):
+            acks.start_soon(_ack, context, delivery)
+            key = (handler.topic, handler.group)
+            tallies[key] = tallies.get(key, 0) + 1
+    return handled
+
+
+async def _handle_as_batch(
+    context: SegueContext,
+    handler: JobHandler,
+    deliveries: Sequence[Delivery],
+    acks: TaskGroup,
+    tallies: dict[tuple[str, str], int],
+) -> int:
+    """Give the whole batch to ``handle_batch``; if it raises, fall back to one at a time."""
+    assert handler.handle_batch is not None
+    fresh: list[Delivery] = []
+    for delivery in deliveries:
+        if delivery.attempt > handler.max_attempts:
+            await _handle(context, handler, delivery)  # gives up on it
+        else:
+            fresh.append(delivery)
+    if not fresh:
+        return len(deliveries)
+    try:
+        await handler.handle_batch(context, fresh)
+    except Exception as exc:
+        log.warning(
+            "batch handler failed; handling the batch one event at a time",
+            topic=handler.topic,
+            group=handler.group,
+            size=len(fresh),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        return (
+            len(deliveries)
+            - len(fresh)
+            + await _handle_each(context, handler, fresh, acks, tallies)
+        )
+    EVENTS_PROCESSED.labels(handler.topic, handler.group).inc(len(fresh))
+    if callable(getattr(context.events, "ack_many", None)):
+        acks.start_soon(_ack_many, context, fresh)
+    else:
+        for delivery in fresh:
+            acks.start_soon(_ack, context, delivery)
+    key = (handler.topic, handler.group)
+    tallies[key] = tallies.get(key, 0) + len(fresh)
+    return len(deliveries)
 
 
 class _BatchSize:
@@ -166,8 +229,9 @@ class _BatchSize:
     handed to another consumer while this one still holds it.
     """
 
-    def __init__(self, claim_timeout: float) -> None:
+    def __init__(self, claim_timeout: float, most: int = BATCH_SIZE) -> None:
         self._budget = claim_timeout / 4
+        self._most = max(1, most)
         self.size = 1
         self._seconds_each: float | None = None
 
@@ -176,7 +240,7 @@ class _BatchSize:
         previous = self._seconds_each
         self._seconds_each = each if previous is None else 0.7 * previous + 0.3 * each
         fits = int(self._budget / max(self._seconds_each, 1e-6))
-        self.size = max(1, min(BATCH_SIZE, fits))
+        self.size = max(1, min(self._most, fits))
 
 
 async def _handle(context: SegueContext, handler: JobHandler, delivery: Delivery) -> bool:
@@ -217,6 +281,20 @@ async def _ack(context: SegueContext, delivery: Delivery) -> None:
         await context.events.ack(delivery)
     except Exception as exc:  # not fatal: the claim expires and the event comes back
         log.error("acknowledging an event failed", **_describe(delivery), error=repr(exc))
+
+
+async def _ack_many(context: SegueContext, deliveries: Sequence[Delivery]) -> None:
+    """Ack a handled batch at once, with the backend's optional ``ack_many``."""
+    try:
+        await context.events.ack_many(deliveries)  # type: ignore[attr-defined]
+    except Exception as exc:  # not fatal: the claims expire and the events come back
+        log.error(
+            "acknowledging a batch failed",
+            topic=deliveries[0].topic,
+            group=deliveries[0].group,
+            size=len(deliveries),
+            error=repr(exc),
+        )
 
 
 async def _report(

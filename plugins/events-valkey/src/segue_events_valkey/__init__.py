@@ -1,0 +1,1 @@
+"""Segue plugin: the events slot on Valkey Streams."""

@@ -1,0 +1,1 @@
+"""Segue plugin: royalty stream counting and pro-rata payouts."""
