@@ -40,6 +40,7 @@ CORE_PLUGINS: tuple[str, ...] = (
     "segue.api.media",
     "segue.api.admin",
     "segue.api.search",
+    "segue.api.playback",
     "segue.events.builtin_jobs",
 )
 
