@@ -108,7 +108,7 @@ def sections() -> list[Section]:
                     docs.get(field.name, ""),
                 )
             )
-    for pyproject in sorted((REPO / "plugins").glob("*/pyproject.toml")):
+    for pyproject in plugin_pyprojects():
         project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
         for name, target in project.get("entry-points", {}).get("segue", {}).items():
             schema = getattr(importlib.import_module(target), "Config", PluginConfig)
@@ -116,6 +116,11 @@ def sections() -> list[Section]:
             doc = f"Plugin {name} (distribution {project['name']}): {what[:1].upper()}{what[1:]}"
             found.append(Section(f"plugins.{name}", schema, schema(), doc))
     return found
+
+
+def plugin_pyprojects() -> list[Path]:
+    """Every shipped distribution that registers plugins: plugins/* and the transcoder."""
+    return [*sorted((REPO / "plugins").glob("*/pyproject.toml")), REPO / "transcoder" / "pyproject.toml"]
 
 
 def type_name(t: mi.Type) -> str:

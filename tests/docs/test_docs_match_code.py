@@ -113,9 +113,12 @@ def config_keys(
 
 
 def builtin_plugin_configs() -> dict[str, type[PluginConfig]]:
-    """The Config class of each plugin shipped in plugins/, by entry point name."""
+    """The Config class of each plugin shipped here (plugins/ and transcoder/), by entry point name."""
     configs: dict[str, type[PluginConfig]] = {}
-    for pyproject in sorted((REPO / "plugins").glob("*/pyproject.toml")):
+    for pyproject in [
+        *sorted((REPO / "plugins").glob("*/pyproject.toml")),
+        REPO / "transcoder" / "pyproject.toml",
+    ]:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
         for name, target in project.get("entry-points", {}).get("segue", {}).items():
             module = importlib.import_module(target)

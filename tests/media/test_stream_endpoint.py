@@ -191,12 +191,27 @@ async def test_an_unknown_track_is_404(client: Client, auth_headers: dict[str, s
     assert "no-such-track" in response.json()["detail"]
 
 
-async def test_a_transcoded_format_is_400_for_now(
+async def test_an_undeclared_format_is_400_naming_those_that_exist(
     client: Client, auth_headers: dict[str, str], track: Track
 ) -> None:
     response = await client.get(
-        stream_url(track.id), params={"format": "opus"}, headers=auth_headers
+        stream_url(track.id), params={"format": "flac"}, headers=auth_headers
     )
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "'flac'" in detail and "raw" in detail
+
+
+async def test_without_the_transcoder_only_raw_exists(make_app: Any, login: Any) -> None:
+    async with make_app(extra_config="[plugins.transcoder]\nenabled = false\n") as running:
+        token = await login(running.client, "admin", "admin-password-for-tests")
+        page = await running.context.catalog.list_tracks(ListQuery(limit=1))
+        response = await running.client.get(
+            stream_url(page.items[0].id),
+            params={"format": "opus"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     assert response.status_code == 400
     detail = response.json()["detail"]

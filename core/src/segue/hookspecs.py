@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import click
     from litestar.types import ControllerRouterHandler
 
+    from segue.api.media import StreamFormat
     from segue.context import SegueContext
     from segue.events.handlers import JobHandler
     from segue.models import PlaybackEvent, Track
@@ -224,5 +225,26 @@ def extra_recording_ids(
 
     :param context: the running Segue.
     :param track_ids: the tracks to map.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_stream_formats(context: SegueContext) -> Sequence[StreamFormat]:
+    """Serve more ``format`` values of ``GET /api/v1/tracks/{id}/stream``.
+
+    Results are collected. Each :class:`~segue.api.media.StreamFormat` names a
+    format (``ogg``, ``opus``...; ``raw``, the original file, is the core's)
+    and an async ``serve(stream_request)`` that answers with a Litestar
+    response: the rendition, with Range and validators (the helpers in
+    ``segue.http`` do both), or an HTTP error. The core checks the track
+    exists and its file is in the library before calling ``serve``; a format
+    nobody declares is a 400 naming those that exist. If two plugins declare
+    one name, the first registered wins. Called on every stream request, so
+    it must be synchronous and cheap (no I/O). One format may set
+    ``default=True``: it serves requests that give a ``quality`` but no
+    ``format``.
+
+    :param context: the running Segue.
     """
     raise NotImplementedError
