@@ -19,6 +19,7 @@ from segue.models import (
     User,
 )
 from segue.slots.base import Backend
+from segue.social.models import BlockedUser, Friend, FriendRequest, PrivacySettings
 
 
 class CatalogBackend(Backend, Protocol):
@@ -107,3 +108,65 @@ class CatalogBackend(Backend, Protocol):
     async def list_credentials(self, user_id: str) -> list[Credential]: ...
 
     async def delete_credential(self, user_id: str, credential_id: str) -> bool: ...
+
+    # --- social graph (friends, blocks, privacy) -------------------------
+    async def create_friend_request(self, from_user_id: str, to_user_id: str) -> FriendRequest:
+        """Ask ``to_user_id`` to become friends.
+
+        Raise ``InvalidInput`` for oneself, ``NotFound`` for an unknown user,
+        ``Conflict`` when they are friends already, a request is pending
+        either way, or either blocked the other.
+        """
+        ...
+
+    async def list_friend_requests(self, user_id: str) -> list[FriendRequest]:
+        """Pending requests sent by or to ``user_id``, oldest first."""
+        ...
+
+    async def accept_friend_request(self, request_id: str, user_id: str) -> Friend:
+        """Accept a request addressed to ``user_id``; return the new friend (the sender).
+
+        Raise ``NotFound`` if no pending request with that id is addressed to
+        ``user_id``. Friendship is mutual: both now list each other.
+        """
+        ...
+
+    async def delete_friend_request(self, request_id: str, user_id: str) -> bool:
+        """Decline (addressee) or withdraw (sender) a request; False if there was none."""
+        ...
+
+    async def list_friends(self, user_id: str) -> list[Friend]:
+        """The user's friends with their privacy settings, by name."""
+        ...
+
+    async def get_friend(self, user_id: str, friend_id: str) -> Friend | None:
+        """``friend_id`` as a friend of ``user_id`` (with privacy settings), or None."""
+        ...
+
+    async def remove_friend(self, user_id: str, friend_id: str) -> bool:
+        """End a friendship (both ways); False if they were not friends."""
+        ...
+
+    async def block_user(self, user_id: str, blocked_id: str) -> BlockedUser:
+        """Block a user: ends the friendship and pending requests both ways.
+
+        Raise ``InvalidInput`` for oneself and ``NotFound`` for an unknown
+        user; blocking again changes nothing.
+        """
+        ...
+
+    async def unblock_user(self, user_id: str, blocked_id: str) -> bool:
+        """Lift a block (friendship is not restored); False if there was none."""
+        ...
+
+    async def list_blocks(self, user_id: str) -> list[BlockedUser]:
+        """The users ``user_id`` blocked, by name."""
+        ...
+
+    async def get_privacy(self, user_id: str) -> PrivacySettings:
+        """The user's privacy settings (defaults if never set)."""
+        ...
+
+    async def set_privacy(self, user_id: str, settings: PrivacySettings) -> None:
+        """Replace the user's privacy settings; ``NotFound`` for an unknown user."""
+        ...

@@ -147,5 +147,40 @@ CREATE TABLE credentials (
 CREATE INDEX credentials_user ON credentials (user_id);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, _V1_CATALOG),)
+# The social graph: mutual friendships (one row per direction, so a user's
+# friends are one index range), pending requests, blocks, privacy settings.
+_V2_SOCIAL = """
+CREATE TABLE friendships (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    friend_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    since REAL NOT NULL,
+    PRIMARY KEY (user_id, friend_id)
+) WITHOUT ROWID;
+
+CREATE TABLE friend_requests (
+    id TEXT PRIMARY KEY,
+    from_user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    to_user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    UNIQUE (from_user_id, to_user_id)
+);
+CREATE INDEX friend_requests_to ON friend_requests (to_user_id);
+
+CREATE TABLE blocks (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    blocked_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    blocked_at REAL NOT NULL,
+    PRIMARY KEY (user_id, blocked_id)
+) WITHOUT ROWID;
+CREATE INDEX blocks_blocked ON blocks (blocked_id);
+
+CREATE TABLE privacy (
+    user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    private_session INTEGER NOT NULL,
+    private_until REAL,
+    publish_activity INTEGER NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, _V1_CATALOG), Migration(2, _V2_SOCIAL))
 """Every schema step, oldest first; ``user_version`` equals the last one applied."""

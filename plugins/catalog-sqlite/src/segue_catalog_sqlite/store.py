@@ -29,7 +29,8 @@ from segue.models import (
     Track,
     User,
 )
-from segue_catalog_sqlite import ingest, listing, lookups, scan_state, users
+from segue.social.models import BlockedUser, Friend, FriendRequest, PrivacySettings
+from segue_catalog_sqlite import ingest, listing, lookups, scan_state, social, users
 from segue_catalog_sqlite.schema import MIGRATIONS
 
 
@@ -151,6 +152,55 @@ class SQLiteCatalog:
         return await self._db.write(
             partial(users.delete_credential, user_id=user_id, credential_id=credential_id)
         )
+
+    # --- social graph -------------------------------------------------------
+    async def create_friend_request(self, from_user_id: str, to_user_id: str) -> FriendRequest:
+        return await self._db.write(
+            partial(social.create_friend_request, from_user_id=from_user_id, to_user_id=to_user_id)
+        )
+
+    async def list_friend_requests(self, user_id: str) -> list[FriendRequest]:
+        return await self._db.read(partial(social.list_friend_requests, user_id=user_id))
+
+    async def accept_friend_request(self, request_id: str, user_id: str) -> Friend:
+        return await self._db.write(
+            partial(social.accept_friend_request, request_id=request_id, user_id=user_id)
+        )
+
+    async def delete_friend_request(self, request_id: str, user_id: str) -> bool:
+        return await self._db.write(
+            partial(social.delete_friend_request, request_id=request_id, user_id=user_id)
+        )
+
+    async def list_friends(self, user_id: str) -> list[Friend]:
+        return await self._db.read(partial(social.list_friends, user_id=user_id))
+
+    async def get_friend(self, user_id: str, friend_id: str) -> Friend | None:
+        return await self._db.read(partial(social.get_friend, user_id=user_id, friend_id=friend_id))
+
+    async def remove_friend(self, user_id: str, friend_id: str) -> bool:
+        return await self._db.write(
+            partial(social.remove_friend, user_id=user_id, friend_id=friend_id)
+        )
+
+    async def block_user(self, user_id: str, blocked_id: str) -> BlockedUser:
+        return await self._db.write(
+            partial(social.block_user, user_id=user_id, blocked_id=blocked_id)
+        )
+
+    async def unblock_user(self, user_id: str, blocked_id: str) -> bool:
+        return await self._db.write(
+            partial(social.unblock_user, user_id=user_id, blocked_id=blocked_id)
+        )
+
+    async def list_blocks(self, user_id: str) -> list[BlockedUser]:
+        return await self._db.read(partial(social.list_blocks, user_id=user_id))
+
+    async def get_privacy(self, user_id: str) -> PrivacySettings:
+        return await self._db.read(partial(social.get_privacy, user_id=user_id))
+
+    async def set_privacy(self, user_id: str, settings: PrivacySettings) -> None:
+        await self._db.write(partial(social.set_privacy, user_id=user_id, settings=settings))
 
 
 def _select_one(conn: sqlite3.Connection) -> None:

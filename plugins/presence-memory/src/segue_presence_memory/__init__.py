@@ -1,0 +1,1 @@
+"""The presence slot in process memory (plugin presence-memory)."""

@@ -1,0 +1,1 @@
+"""The presence slot on Valkey (plugin presence-valkey)."""
