@@ -1,0 +1,1 @@
+"""Segue plugin: the playlists slot in SQLite (see ``plugin``)."""
