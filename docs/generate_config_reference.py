@@ -120,7 +120,10 @@ def sections() -> list[Section]:
 
 def plugin_pyprojects() -> list[Path]:
     """Every shipped distribution that registers plugins: plugins/* and the transcoder."""
-    return [*sorted((REPO / "plugins").glob("*/pyproject.toml")), REPO / "transcoder" / "pyproject.toml"]
+    return [
+        *sorted((REPO / "plugins").glob("*/pyproject.toml")),
+        REPO / "transcoder" / "pyproject.toml",
+    ]
 
 
 def type_name(t: mi.Type) -> str:

@@ -142,9 +142,9 @@ class SegueContext:
             return config
         return schema()
 
-    async def notify(self, hook_name: str, **kwargs: Any) -> None:
+    async def notify(self, hook_name: str, *, reverse: bool = False, **kwargs: Any) -> None:
         """Call a notification hook on every plugin (see ``segue.plugins.calls``)."""
-        await calls.notify(self.pm, hook_name, context=self, **kwargs)
+        await calls.notify(self.pm, hook_name, reverse=reverse, context=self, **kwargs)
 
     def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         return calls.collect(self.pm, hook_name, context=self, **kwargs)

@@ -123,7 +123,9 @@ def startup(context: SegueContext) -> Awaitable[None] | None:
 def shutdown(context: SegueContext) -> Awaitable[None] | None:
     """Run once when the server or worker stops, before the slots are closed.
 
-    Every plugin is called; may be ``async``. Exceptions are logged, not raised.
+    Every plugin is called, in the reverse of the ``startup`` order, so that
+    work started last (the core's consumers) stops before the plugins it uses
+    close; may be ``async``. Exceptions are logged, not raised.
 
     :param context: the running Segue.
     """

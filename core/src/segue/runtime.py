@@ -61,7 +61,9 @@ async def running(context: SegueContext) -> AsyncIterator[SegueContext]:
                 yield context
             finally:
                 with anyio.CancelScope(shield=True):
-                    await context.notify("shutdown")
+                    # Reverse of start-up: the core's consumers (started last)
+                    # stop before plugins close the stores their jobs use.
+                    await context.notify("shutdown", reverse=True)
                 tg.cancel_scope.cancel()
     except BaseExceptionGroup as group:
         raise _sole_exception(group) from None

@@ -78,10 +78,12 @@ class SegueConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     search: SlotConfig = _slot("embedded")
     """The search slot: "embedded" (Tantivy in the data dir, the default),
     "meilisearch" or "typesense" (extras), or "none" to turn search off."""
-    playlists: SlotConfig = _slot("none")
-    """Playlists, library, history and queue ("none" until a playlists plugin is installed)."""
-    presence: SlotConfig = _slot("none")
-    """Now playing, live push and devices ("none" until a presence plugin is installed)."""
+    playlists: SlotConfig = _slot("sqlite")
+    """Playlists, library, history and queue: "sqlite" (the default, in the data
+    dir), "mongodb" (the `mongodb` extra), or "none" to turn them off."""
+    presence: SlotConfig = _slot("memory")
+    """Now playing, live push and devices: "memory" (the default, one process),
+    "valkey" (the `valkey` extra, shared by several processes), or "none"."""
     events: EventsSlotConfig = msgspec.field(
         default_factory=lambda: EventsSlotConfig(backend="sqlite")
     )

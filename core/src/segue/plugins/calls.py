@@ -19,10 +19,14 @@ import structlog
 log = structlog.get_logger("segue.plugins")
 
 
-def _impls(pm: pluggy.PluginManager, hook_name: str) -> Iterator[pluggy.HookImpl]:
+def _impls(
+    pm: pluggy.PluginManager, hook_name: str, *, reverse: bool = False
+) -> Iterator[pluggy.HookImpl]:
     caller: pluggy.HookCaller = getattr(pm.hook, hook_name)
-    # pluggy calls the most recently registered implementation first.
-    for impl in reversed(caller.get_hookimpls()):
+    # pluggy calls the most recently registered implementation first;
+    # ``reverse`` walks the other way (undoing what the normal order set up).
+    impls = caller.get_hookimpls()
+    for impl in impls if reverse else reversed(impls):
         if not (impl.wrapper or impl.hookwrapper):
             yield impl
 
@@ -65,9 +69,15 @@ def collect_or_raise(
     return results
 
 
-async def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> None:
-    """Call a notification hook on every plugin, awaiting async implementations."""
-    for impl in _impls(pm, hook_name):
+async def notify(
+    pm: pluggy.PluginManager, hook_name: str, *, reverse: bool = False, **kwargs: Any
+) -> None:
+    """Call a notification hook on every plugin, awaiting async implementations.
+
+    ``reverse=True`` calls them in the opposite order (used for ``shutdown``,
+    so that what started last stops first).
+    """
+    for impl in _impls(pm, hook_name, reverse=reverse):
         try:
             result = _call(impl, kwargs)
             if inspect.isawaitable(result):

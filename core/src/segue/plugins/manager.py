@@ -41,6 +41,12 @@ CORE_PLUGINS: tuple[str, ...] = (
     "segue.api.admin",
     "segue.api.search",
     "segue.api.playback",
+    "segue.api.playlists",
+    "segue.api.library",
+    "segue.api.queue",
+    "segue.api.friends",
+    "segue.api.player",
+    "segue.api.ws",
     "segue.events.builtin_jobs",
 )
 
