@@ -26,7 +26,8 @@ class Config(segue.PluginConfig):
     max_tracks_per_user_hour: Annotated[int, msgspec.Meta(ge=1)] = 500
     """Fraud filter: a user's plays beyond this many in one clock hour (UTC) are flagged."""
     max_plays_per_track_user_day: Annotated[int, msgspec.Meta(ge=1)] = 100
-    """Fraud filter: plays of one track by one user beyond this many in one day (UTC) are flagged."""
+    """Fraud filter: plays of one recording (all copies of a song) by one user beyond this many
+    in one day (UTC) are flagged."""
     max_users_per_device_day: Annotated[int, msgspec.Meta(ge=1)] = 10
     """Fraud filter (account farms): on one device, the plays of the users beyond the first
     this many of a day (UTC) are flagged."""

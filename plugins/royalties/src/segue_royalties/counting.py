@@ -5,11 +5,17 @@ Rules run in this order; the first that applies gives the verdict:
 1. ``unknown_track``: the track is not in the catalog (nobody to pay).
 2. ``unauthenticated``: the event carries no user.
 3. ``too_short``: less than ``min_listened_seconds`` listened.
-4. ``duplicate``: the same user, track and session has a counted stream
+4. ``duplicate``: the same user, recording and session has a counted stream
    within ``dedupe_window_seconds`` (a new session counts again).
 5. ``flagged``: a fraud filter fired; ``rule`` says which. Plays that got
    this far feed the fraud counters whether flagged or not.
 6. ``counted``.
+
+Rules that name a track work per recording: copies of one song (a FLAC and
+an MP3, grouped by a plugin answering ``extra_recording_ids``) are one song,
+so playing both in a row counts once and alternating copies does not get
+round the per-track daily limit. A track no plugin groups is its own
+recording, with its track id as recording id.
 
 Everything a verdict depends on is written in the same transaction as the
 play row, keyed by the event id: replaying an event finds its row and
@@ -24,7 +30,7 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -92,8 +98,12 @@ def count_batch(
     events: Sequence[PlaybackEvent],
     tracks: dict[str, TrackInfo],
     rules: Config,
+    recordings: Mapping[str, str] | None = None,
 ) -> list[Outcome]:
     """Apply the rules to ``events`` in order, recording each play and its verdict.
+
+    ``recordings`` maps track ids to recording ids (a track missing from it
+    is its own recording).
 
     The state the rules need (earlier counted streams of the same sessions,
     the fraud counters) is read for the whole batch with a few queries, the
@@ -107,7 +117,7 @@ def count_batch(
         if event.id not in seen:  # the same id twice in one batch is one event
             seen.add(event.id)
             fresh.append(event)
-    state = _BatchState.load(conn, fresh, rules)
+    state = _BatchState.load(conn, fresh, rules, recordings or {})
     now = time.time()
     streams: Counter[tuple[str, Kind, str, str]] = Counter()
     judged: dict[str, Outcome] = {}
@@ -117,16 +127,19 @@ def count_batch(
         day = utc_day(event.reported_at)
         outcome = _judge(state, event, track, day, rules)
         judged[event.id] = outcome
-        rows.append(_row(event, track, day, outcome, now))
+        recording = state.recording(event)
+        rows.append(_row(event, recording, track, day, outcome, now))
         if outcome.verdict == "counted" and track is not None:
-            state.sessions.setdefault(_session_key(event), []).append((event.reported_at, event.id))
-            for kind, holder_id, holder in _holders(track):
+            state.sessions.setdefault(state.session_key(event), []).append(
+                (event.reported_at, event.id)
+            )
+            for kind, holder_id, holder in _holders(track, recording):
                 streams[day, kind, holder_id, holder] += 1
     conn.executemany(
         "INSERT INTO plays (event_id, user_id, track_id, device_id, session_id, "
         "duration_listened_ms, completed, reported_at, day, artist_id, artist_name, album_id, "
-        "label, verdict, rule, reason, duplicate_of, counted_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "label, verdict, rule, reason, duplicate_of, counted_at, recording_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     state.save(conn)
@@ -152,45 +165,55 @@ def _first(outcomes: list[Outcome], event_id: str) -> Verdict:
 
 
 SessionKey = tuple[str, str, str]
-
-
-def _session_key(event: PlaybackEvent) -> SessionKey:
-    return (event.user_id, event.track_id, event.session_id)
+"""(user, recording, session)."""
 
 
 class _BatchState:
     """What the rules need to know for one batch, read at once and written back at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, recordings: Mapping[str, str]) -> None:
+        self._recordings = recordings
         self.sessions: dict[SessionKey, list[tuple[float, str]]] = {}
-        """Counted streams (time, event id) of the batch's (user, track, session) keys."""
+        """Counted streams (time, event id) of the batch's (user, recording, session) keys."""
         self.user_hour: dict[tuple[str, int], int] = {}
         self.user_track_day: dict[tuple[str, str, str], int] = {}
+        """(user, recording, day) -> plays."""
         self.device_users: dict[tuple[str, str], dict[str, int]] = {}
         """(device, day) -> {user: rank of arrival}."""
         self._new_device_users: list[tuple[str, str, str, int]] = []
 
+    def recording(self, event: PlaybackEvent) -> str:
+        """The recording the played file is a copy of (its own track id if none)."""
+        return self._recordings.get(event.track_id, event.track_id)
+
+    def session_key(self, event: PlaybackEvent) -> SessionKey:
+        return (event.user_id, self.recording(event), event.session_id)
+
     @classmethod
     def load(
-        cls, conn: sqlite3.Connection, events: Sequence[PlaybackEvent], rules: Config
+        cls,
+        conn: sqlite3.Connection,
+        events: Sequence[PlaybackEvent],
+        rules: Config,
+        recordings: Mapping[str, str],
     ) -> _BatchState:
-        state = cls()
+        state = cls(recordings)
         if not events:
             return state
-        keys = _json([list(_session_key(e)) for e in events])
+        keys = _json([list(state.session_key(e)) for e in events])
         window = rules.dedupe_window_seconds
         low = min(e.reported_at for e in events) - window
         high = max(e.reported_at for e in events) + window
-        for user, track, session, at, event_id in conn.execute(
+        for user, recording, session, at, event_id in conn.execute(
             "WITH k(u, t, s) AS (SELECT DISTINCT value ->> 0, value ->> 1, value ->> 2 "
             "FROM json_each(?)) "
-            "SELECT p.user_id, p.track_id, p.session_id, p.reported_at, p.event_id "
-            "FROM k JOIN plays p INDEXED BY plays_session ON p.user_id = k.u "
-            "AND p.track_id = k.t AND p.session_id = k.s "
+            "SELECT p.user_id, p.recording_id, p.session_id, p.reported_at, p.event_id "
+            "FROM k JOIN plays p INDEXED BY plays_recording_session ON p.user_id = k.u "
+            "AND p.recording_id = k.t AND p.session_id = k.s "
             "WHERE p.verdict = 'counted' AND p.reported_at BETWEEN ? AND ?",
             (keys, low, high),
         ):
-            state.sessions.setdefault((user, track, session), []).append((at, event_id))
+            state.sessions.setdefault((user, recording, session), []).append((at, event_id))
         hours = _json([[e.user_id, int(e.reported_at // 3600)] for e in events])
         for user, hour, plays in conn.execute(
             "WITH k(u, h) AS (SELECT DISTINCT value ->> 0, value ->> 1 FROM json_each(?)) "
@@ -199,7 +222,7 @@ class _BatchState:
             (hours,),
         ):
             state.user_hour[user, hour] = plays
-        days = _json([[e.user_id, e.track_id, utc_day(e.reported_at)] for e in events])
+        days = _json([[e.user_id, state.recording(e), utc_day(e.reported_at)] for e in events])
         for user, track, day, plays in conn.execute(
             "WITH k(u, t, d) AS (SELECT DISTINCT value ->> 0, value ->> 1, value ->> 2 "
             "FROM json_each(?)) "
@@ -255,9 +278,10 @@ def _already_recorded(conn: sqlite3.Connection, event_ids: list[str]) -> dict[st
     return {row[0]: row[1] for row in rows}
 
 
-def _holders(track: TrackInfo) -> list[tuple[Kind, str, str]]:
+def _holders(track: TrackInfo, recording: str) -> list[tuple[Kind, str, str]]:
+    # Per-track daily counts are per recording: copies of a song add up.
     found: list[tuple[Kind, str, str]] = [
-        ("track", track.track_id, track.title),
+        ("track", recording, track.title),
         ("artist", track.artist_id, track.artist_name),
         ("label", track.label or NO_LABEL, track.label or NO_LABEL),
     ]
@@ -290,7 +314,7 @@ def _judge(
     window = rules.dedupe_window_seconds
     near = [
         (at, event_id)
-        for at, event_id in state.sessions.get(_session_key(event), ())
+        for at, event_id in state.sessions.get(state.session_key(event), ())
         if abs(at - event.reported_at) <= window
     ]
     if near:
@@ -299,7 +323,7 @@ def _judge(
             event.id,
             "duplicate",
             None,
-            f"same user, track and session as a stream counted less than {window:g} s apart",
+            f"same user, recording and session as a stream counted less than {window:g} s apart",
             duplicate_of=earlier,
         )
     return _fraud_check(state, event, day, rules)
@@ -308,7 +332,7 @@ def _judge(
 def _fraud_check(state: _BatchState, event: PlaybackEvent, day: str, rules: Config) -> Outcome:
     hour_key = (event.user_id, int(event.reported_at // 3600))
     hour_plays = state.user_hour[hour_key] = state.user_hour.get(hour_key, 0) + 1
-    day_key = (event.user_id, event.track_id, day)
+    day_key = (event.user_id, state.recording(event), day)
     track_plays = state.user_track_day[day_key] = state.user_track_day.get(day_key, 0) + 1
     device_rank = state.device_rank(event.device_id, day, event.user_id)
     if hour_plays > rules.max_tracks_per_user_hour:
@@ -324,7 +348,7 @@ def _fraud_check(state: _BatchState, event: PlaybackEvent, day: str, rules: Conf
             event.id,
             "flagged",
             USER_TRACK_DAILY,
-            f"play {track_plays} of this track by this user on {day} "
+            f"play {track_plays} of this recording by this user on {day} "
             f"(more than {rules.max_plays_per_track_user_day})",
         )
     if device_rank > rules.max_users_per_device_day:
@@ -340,6 +364,7 @@ def _fraud_check(state: _BatchState, event: PlaybackEvent, day: str, rules: Conf
 
 def _row(
     event: PlaybackEvent,
+    recording: str,
     track: TrackInfo | None,
     day: str,
     outcome: Outcome,
@@ -364,4 +389,5 @@ def _row(
         outcome.reason,
         outcome.duplicate_of,
         now,
+        recording,
     )

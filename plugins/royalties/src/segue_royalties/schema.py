@@ -5,10 +5,14 @@
   verdict: ``counted`` or why not (``too_short``, ``duplicate`` with the
   stream it duplicates, ``flagged`` with the fraud rule, ``unknown_track``,
   ``unauthenticated``). This is the audit trail and the source of payouts.
+  ``recording_id`` (migration 2) is the recording the played file is a copy
+  of (the track id when no plugin groups it): the dedupe window works per
+  recording, so copies of one song are one song.
 * ``user_hour``, ``user_track_day``, ``device_day_users``: the fraud filters'
-  counters.
-* ``daily_counts``: counted streams per day for each track, artist, album
-  and label (unique listeners are counted from ``plays`` when asked: a row
+  counters (``user_track_day.track_id`` holds the recording id since
+  migration 2).
+* ``daily_counts``: counted streams per day for each track (keyed by
+  recording id since migration 2), artist, album and label (unique listeners are counted from ``plays`` when asked: a row
   per listener and holder would cost more than the play itself).
 """
 
@@ -73,6 +77,17 @@ MIGRATIONS = [
             streams INTEGER NOT NULL,
             PRIMARY KEY (day, kind, holder_id)
         ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        2,
+        """
+        ALTER TABLE plays ADD COLUMN recording_id TEXT;
+        UPDATE plays SET recording_id = track_id;
+        DROP INDEX plays_session;
+        CREATE INDEX plays_recording_session
+            ON plays (user_id, recording_id, session_id, reported_at)
+            WHERE verdict = 'counted';
         """,
     ),
 ]

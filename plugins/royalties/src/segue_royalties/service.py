@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -81,11 +82,49 @@ async def track_infos(context: SegueContext, track_ids: set[str]) -> dict[str, T
     return {t: cache[t] for t in track_ids if t in cache}
 
 
+def recording_ids(context: SegueContext, track_ids: Sequence[str]) -> dict[str, str]:
+    """Track id -> recording id, merged from every ``extra_recording_ids`` answer.
+
+    Not cached: grouping changes as files are fingerprinted, and the hook
+    answers from memory.
+    """
+    merged: dict[str, str] = {}
+    # collect() answers last registered first; the first registered wins a conflict.
+    for _plugin, answer in reversed(context.collect("extra_recording_ids", track_ids=track_ids)):
+        if isinstance(answer, Mapping):
+            merged.update(answer)
+    return merged
+
+
 async def count_events(context: SegueContext, events: Sequence[PlaybackEvent]) -> list[Outcome]:
-    """Count playback events (idempotent: an event counted before changes nothing)."""
+    """Count playback events (idempotent: an event counted before changes nothing).
+
+    Each newly counted stream adds a play to the catalog's count of the track
+    that was played. That happens after the counting transaction committed,
+    for the streams this call counted (``replayed`` outcomes are skipped): a
+    replay never adds again, and a crash between the two loses at most this
+    batch's play count increments, never counts one twice.
+    """
     store = await store_for(context)
-    tracks = await track_infos(context, {e.track_id for e in events})
-    return await store.count(events, tracks)
+    track_ids = sorted({e.track_id for e in events})
+    tracks = await track_infos(context, set(track_ids))
+    outcomes = await store.count(events, tracks, recording_ids(context, track_ids))
+    await add_play_counts(context, events, outcomes)
+    return outcomes
+
+
+async def add_play_counts(
+    context: SegueContext, events: Sequence[PlaybackEvent], outcomes: Sequence[Outcome]
+) -> None:
+    """Add one play to the played track for each stream counted just now."""
+    played: dict[str, str] = {}
+    for event in events:
+        played.setdefault(event.id, event.track_id)  # one id twice in a batch is one event
+    plays = Counter(
+        played[o.event_id] for o in outcomes if o.verdict == "counted" and not o.replayed
+    )
+    if plays:
+        await context.catalog.add_play_counts(dict(plays))
 
 
 async def handle_batch(context: SegueContext, deliveries: Sequence[Delivery]) -> None:

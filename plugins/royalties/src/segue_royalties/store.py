@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,9 @@ from .config import Config, Holder
 from .counting import Kind, Outcome, TrackInfo, count_batch
 from .schema import MIGRATIONS
 
-# The plays column holding each kind of holder's id.
+# The plays column holding each kind of holder's id (per-track counts are per recording).
 _HOLDER_COLUMN: dict[Kind, str] = {
-    "track": "track_id",
+    "track": "recording_id",
     "artist": "artist_id",
     "album": "album_id",
     "label": "label",
@@ -51,6 +51,8 @@ class PlayRecord(msgspec.Struct, kw_only=True):
     duplicate_of: str | None
     """For duplicates: the event id of the counted stream it repeats."""
     counted_at: float
+    recording_id: str | None = None
+    """The recording the played file is a copy of (the track id when ungrouped)."""
 
 
 class DailyCount(msgspec.Struct, kw_only=True):
@@ -92,13 +94,25 @@ class RoyaltyStore:
         await self._db.close()
 
     async def count(
-        self, events: Sequence[PlaybackEvent], tracks: dict[str, TrackInfo]
+        self,
+        events: Sequence[PlaybackEvent],
+        tracks: dict[str, TrackInfo],
+        recordings: Mapping[str, str] | None = None,
     ) -> list[Outcome]:
-        """Apply the counting rules to ``events`` in one transaction."""
+        """Apply the counting rules to ``events`` in one transaction.
+
+        ``recordings`` maps track ids to recording ids (missing: its own).
+        """
         if not events:
             return []
         return await self._db.write(
-            partial(count_batch, events=events, tracks=tracks, rules=self.rules)
+            partial(
+                count_batch,
+                events=events,
+                tracks=tracks,
+                rules=self.rules,
+                recordings=recordings,
+            )
         )
 
     async def holdings(self, start: str, end: str, by: Holder) -> list[tuple[str, int]]:
