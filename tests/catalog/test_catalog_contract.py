@@ -594,6 +594,49 @@ async def test_get_tracks_keeps_the_order_asked(catalog: CatalogBackend) -> None
     assert await catalog.get_tracks([]) == []
 
 
+async def test_get_albums_keeps_the_order_asked(catalog: CatalogBackend) -> None:
+    await add(
+        catalog,
+        scanned("a/1.flac", album="Alpha", artists=["Ann"]),
+        scanned("b/1.flac", album="Beta", artists=["Bob"]),
+        scanned("c/1.flac", album="Gamma", artists=["Cy"]),
+    )
+    by_title = {a.title: a for a in (await catalog.list_albums(ListQuery(limit=10))).items}
+    alpha, beta, gamma = by_title["Alpha"], by_title["Beta"], by_title["Gamma"]
+    found = await catalog.get_albums([gamma.id, "al0000000000000000", alpha.id, gamma.id])
+    assert found == [gamma, alpha, gamma]
+    assert await catalog.get_albums([beta.id]) == [await catalog.get_album(beta.id)]
+    assert await catalog.get_albums(["al0000000000000000"]) == []
+    assert await catalog.get_albums([]) == []
+
+
+async def test_get_artists_keeps_the_order_asked(catalog: CatalogBackend) -> None:
+    await add(
+        catalog,
+        scanned("1.flac", artists=["Ann"]),
+        scanned("2.flac", artists=["Bob"]),
+        scanned("3.flac", artists=["Cy"]),
+    )
+    by_name = {a.name: a for a in (await catalog.list_artists(ListQuery(limit=10))).items}
+    ann, bob, cy = by_name["Ann"], by_name["Bob"], by_name["Cy"]
+    found = await catalog.get_artists([cy.id, "ar0000000000000000", ann.id, cy.id])
+    assert found == [cy, ann, cy]
+    assert await catalog.get_artists([bob.id]) == [await catalog.get_artist(bob.id)]
+    assert await catalog.get_artists(["ar0000000000000000"]) == []
+    assert await catalog.get_artists([]) == []
+
+
+async def test_batch_reads_take_more_ids_than_sqlite_binds(catalog: CatalogBackend) -> None:
+    # Far past SQLite's default limit on bound variables (999 before 3.32).
+    await add(catalog, scanned("1.flac", album="Alpha", artists=["Ann"]))
+    album = (await catalog.list_albums(ListQuery(limit=1))).items[0]
+    artist = await catalog.get_artist(album.artist_id)
+    assert artist is not None
+    unknown = [f"zz{i:016d}" for i in range(40_000)]
+    assert await catalog.get_albums([*unknown, album.id]) == [album]
+    assert await catalog.get_artists([artist.id, *unknown]) == [artist]
+
+
 # --- users and credentials --------------------------------------------------------
 
 

@@ -79,14 +79,14 @@ Year = Annotated[
 
 async def tracks_out(context: SegueContext, tracks: Sequence[Track]) -> list[TrackOut]:
     """Serialize tracks: links, cover fallbacks to the album and plugins' extra fields."""
-    # Albums are looked up once per page, and only for tracks without a cover of their own.
+    # Albums are looked up in one read per page, and only for tracks without a cover of their own.
     album_ids = {
         t.album_id for t in tracks if t.album_id and not (t.has_embedded_cover or t.folder_cover)
     }
-    album_covers: dict[str, str | None] = {}
-    for album_id in album_ids:
-        album = await context.catalog.get_album(album_id)
-        album_covers[album_id] = album_cover_url(album) if album else None
+    album_covers: dict[str, str | None] = {
+        album.id: album_cover_url(album)
+        for album in await context.catalog.get_albums(sorted(album_ids))
+    }
     result = []
     for track in tracks:
         if track.has_embedded_cover or track.folder_cover:

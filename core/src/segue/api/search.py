@@ -160,15 +160,12 @@ class SearchController(Controller):
             items = await tracks_out(context, [t for t in tracks if not t.missing])
             results.tracks = TrackResults(items=items, total=found["track"].total)
         if "artist" in found:
-            artists = [await catalog.get_artist(h.ref) for h in found["artist"].hits]
-            results.artists = ArtistResults(
-                items=[a for a in artists if a is not None], total=found["artist"].total
-            )
+            artists = await catalog.get_artists([h.ref for h in found["artist"].hits])
+            results.artists = ArtistResults(items=artists, total=found["artist"].total)
         if "album" in found:
-            albums = [await catalog.get_album(h.ref) for h in found["album"].hits]
+            albums = await catalog.get_albums([h.ref for h in found["album"].hits])
             results.albums = AlbumResults(
-                items=[AlbumOut.build(a) for a in albums if a is not None],
-                total=found["album"].total,
+                items=[AlbumOut.build(a) for a in albums], total=found["album"].total
             )
         if "playlist" in query.types:
             results.playlists = PlaylistResults(items=[], total=0)

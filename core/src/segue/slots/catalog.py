@@ -66,9 +66,23 @@ class CatalogBackend(Backend, Protocol):
 
     async def get_album(self, album_id: str) -> Album | None: ...
 
+    async def get_albums(self, album_ids: Sequence[str]) -> list[Album]:
+        """The albums found among ``album_ids``, in the order asked (repeats kept).
+
+        One read for the whole batch: API pages use it instead of ``get_album`` per item.
+        """
+        ...
+
     async def list_albums(self, query: ListQuery) -> Page[Album]: ...
 
     async def get_artist(self, artist_id: str) -> Artist | None: ...
+
+    async def get_artists(self, artist_ids: Sequence[str]) -> list[Artist]:
+        """The artists found among ``artist_ids``, in the order asked (repeats kept).
+
+        One read for the whole batch: API pages use it instead of ``get_artist`` per item.
+        """
+        ...
 
     async def list_artists(self, query: ListQuery) -> Page[Artist]: ...
 

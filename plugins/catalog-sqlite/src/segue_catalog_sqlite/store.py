@@ -90,11 +90,21 @@ class SQLiteCatalog:
     async def get_album(self, album_id: str) -> Album | None:
         return await self._db.read(partial(lookups.get_album, album_id=album_id))
 
+    async def get_albums(self, album_ids: Sequence[str]) -> list[Album]:
+        if not album_ids:
+            return []
+        return await self._db.read(partial(lookups.get_albums, album_ids=list(album_ids)))
+
     async def list_albums(self, query: ListQuery) -> Page[Album]:
         return await self._db.read(partial(listing.list_albums, query=query))
 
     async def get_artist(self, artist_id: str) -> Artist | None:
         return await self._db.read(partial(lookups.get_artist, artist_id=artist_id))
+
+    async def get_artists(self, artist_ids: Sequence[str]) -> list[Artist]:
+        if not artist_ids:
+            return []
+        return await self._db.read(partial(lookups.get_artists, artist_ids=list(artist_ids)))
 
     async def list_artists(self, query: ListQuery) -> Page[Artist]:
         return await self._db.read(partial(listing.list_artists, query=query))
