@@ -38,8 +38,9 @@ async def _check_exists(context: SegueContext, kind: SavedKind, ids: Sequence[st
     if kind == "track":
         await service.check_tracks(context, ids)
         return
-    lookup = context.catalog.get_album if kind == "album" else context.catalog.get_artist
-    unknown = [i for i in dict.fromkeys(ids) if await lookup(i) is None]
+    lookup = context.catalog.get_albums if kind == "album" else context.catalog.get_artists
+    found = {item.id for item in await lookup(ids)}
+    unknown = [i for i in dict.fromkeys(ids) if i not in found]
     if unknown:
         shown = ", ".join(repr(i) for i in unknown[:10])
         raise service.unprocessable(
@@ -48,23 +49,23 @@ async def _check_exists(context: SegueContext, kind: SavedKind, ids: Sequence[st
 
 
 async def _saved_out(context: SegueContext, items: Sequence[SavedItem]) -> list[SavedOut]:
+    def ids(kind: SavedKind) -> list[str]:
+        return [i.item_id for i in items if i.kind == kind]
+
+    # One batch read per kind, whatever the page size.
+    catalog = context.catalog
+    tracks = {t.id: t for t in await tracks_out(context, await catalog.get_tracks(ids("track")))}
+    albums = {a.id: AlbumOut.build(a) for a in await catalog.get_albums(ids("album"))}
+    artists = {a.id: a for a in await catalog.get_artists(ids("artist"))}
     result = []
-    tracks = {
-        t.id: t
-        for t in await tracks_out(
-            context,
-            await context.catalog.get_tracks([i.item_id for i in items if i.kind == "track"]),
-        )
-    }
     for item in items:
         out = SavedOut(kind=item.kind, id=item.item_id, saved_at=item.saved_at)
         if item.kind == "track":
             out.track = tracks.get(item.item_id)
         elif item.kind == "album":
-            album = await context.catalog.get_album(item.item_id)
-            out.album = AlbumOut.build(album) if album else None
+            out.album = albums.get(item.item_id)
         else:
-            out.artist = await context.catalog.get_artist(item.item_id)
+            out.artist = artists.get(item.item_id)
         result.append(out)
     return result
 

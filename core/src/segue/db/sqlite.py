@@ -113,6 +113,7 @@ class AsyncSQLite:
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on one of the reader connections (a consistent snapshot)."""
+        self._require(self._writer)  # closed: say so, rather than find no reader
         async with self._reader_slots:
             conn = self._readers.pop()
             try:
@@ -128,6 +129,10 @@ class AsyncSQLite:
             finally:
                 self._readers.append(conn)
 
+    async def ping(self) -> None:
+        """Raise unless the database is open and answers a query (for health checks)."""
+        await self.read(_select_one)
+
     async def close(self) -> None:
         conns = [c for c in [self._writer, *self._readers] if c is not None]
         self._writer, self._readers = None, []
@@ -138,6 +143,10 @@ class AsyncSQLite:
         if conn is None:
             raise RuntimeError(f"{self.path}: database is not open")
         return conn
+
+
+def _select_one(conn: sqlite3.Connection) -> None:
+    conn.execute("SELECT 1").fetchone()
 
 
 def _statements(script: str) -> list[str]:

@@ -7,7 +7,6 @@ connection, reads on a pool of reader connections.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
 from functools import partial
@@ -40,20 +39,15 @@ class SQLiteCatalog:
     def __init__(self, path: Path, *, readers: int = 4) -> None:
         self.path = path
         self._db = AsyncSQLite(path, MIGRATIONS, readers=readers)
-        self._open = False
 
     # --- lifecycle ------------------------------------------------------
     async def start(self) -> None:
         await self._db.open()
-        self._open = True
 
     async def ping(self) -> None:
-        if not self._open:
-            raise RuntimeError(f"catalog database {self.path} is not open")
-        await self._db.read(_select_one)
+        await self._db.ping()
 
     async def close(self) -> None:
-        self._open = False
         await self._db.close()
 
     # --- ingestion ------------------------------------------------------
@@ -211,7 +205,3 @@ class SQLiteCatalog:
 
     async def set_privacy(self, user_id: str, settings: PrivacySettings) -> None:
         await self._db.write(partial(social.set_privacy, user_id=user_id, settings=settings))
-
-
-def _select_one(conn: sqlite3.Connection) -> None:
-    conn.execute("SELECT 1").fetchone()

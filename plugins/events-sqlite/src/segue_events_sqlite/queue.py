@@ -76,7 +76,7 @@ class SQLiteEvents:
         await self._writes.write(self._prune)
 
     async def ping(self) -> None:
-        await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+        await self._db.ping()
 
     async def close(self) -> None:
         await self._db.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from functools import partial
@@ -40,20 +39,15 @@ class SQLitePlaylists:
         self.path = path
         self.settings = settings
         self._db = AsyncSQLite(path, MIGRATIONS, readers=readers)
-        self._open = False
 
     # --- lifecycle ---------------------------------------------------------
     async def start(self) -> None:
         await self._db.open()
-        self._open = True
 
     async def ping(self) -> None:
-        if not self._open:
-            raise RuntimeError(f"playlists database {self.path} is not open")
-        await self._db.read(_select_one)
+        await self._db.ping()
 
     async def close(self) -> None:
-        self._open = False
         await self._db.close()
 
     # --- playlists ------------------------------------------------------------
@@ -225,7 +219,3 @@ class SQLitePlaylists:
                 now=time.time(),
             )
         )
-
-
-def _select_one(conn: sqlite3.Connection) -> None:
-    conn.execute("SELECT 1").fetchone()
