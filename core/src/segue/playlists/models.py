@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Annotated, Literal
 
 import msgspec
@@ -34,6 +36,28 @@ class Playlist(msgspec.Struct, kw_only=True):
     follower_count: int = 0
     created_at: float
     updated_at: float
+
+
+def new_playlist(
+    owner_id: str,
+    name: str,
+    *,
+    description: str = "",
+    public: bool = False,
+    collaborative: bool = False,
+) -> Playlist:
+    """A playlist about to be stored: a fresh id, version 1, created now (every backend)."""
+    now = time.time()
+    return Playlist(
+        id=uuid.uuid4().hex,
+        owner_id=owner_id,
+        name=name,
+        description=description,
+        public=public,
+        collaborative=collaborative,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 class Entry(msgspec.Struct, kw_only=True):

@@ -50,6 +50,7 @@ from segue.playlists.models import (
     SavedItem,
     SavedKind,
     StoredEntry,
+    new_playlist,
 )
 from segue.slots.playlists import PlaylistsConfig
 from segue_playlists_mongodb import documents
@@ -162,16 +163,8 @@ class MongoPlaylists:
         public: bool = False,
         collaborative: bool = False,
     ) -> Playlist:
-        now = time.time()
-        playlist = Playlist(
-            id=_new_id(),
-            owner_id=owner_id,
-            name=name,
-            description=description,
-            public=public,
-            collaborative=collaborative,
-            created_at=now,
-            updated_at=now,
+        playlist = new_playlist(
+            owner_id, name, description=description, public=public, collaborative=collaborative
         )
         await self._playlists.insert_one(documents.playlist_document(playlist, []))
         return playlist

@@ -20,6 +20,7 @@ from segue.playlists.models import (
     PlayQueue,
     SavedItem,
     SavedKind,
+    new_playlist,
 )
 from segue.slots.playlists import PlaylistsConfig
 from segue_playlists_sqlite import personal, playlist_rows
@@ -60,16 +61,8 @@ class SQLitePlaylists:
         public: bool = False,
         collaborative: bool = False,
     ) -> Playlist:
-        now = time.time()
-        playlist = Playlist(
-            id=playlist_rows.new_id(),
-            owner_id=owner_id,
-            name=name,
-            description=description,
-            public=public,
-            collaborative=collaborative,
-            created_at=now,
-            updated_at=now,
+        playlist = new_playlist(
+            owner_id, name, description=description, public=public, collaborative=collaborative
         )
         return await self._db.write(partial(playlist_rows.create_playlist, playlist=playlist))
 
