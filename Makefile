@@ -6,6 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := ffmpeg libchromaprint-tools nginx-light
+# Only the test suite needs these: the web player's end-to-end tests drive Debian's Chromium.
+TEST_APT_PACKAGES := chromium chromium-driver
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -20,7 +22,7 @@ PORT ?=
 DEMO_DIR := demo-library
 DATA_DIR := data
 
-TYPED_PATHS := core/src transcoder/src $(wildcard plugins/*/src)
+TYPED_PATHS := core/src transcoder/src web/src $(wildcard plugins/*/src)
 
 .PHONY: help install run test test-tools lint typecheck bench clean
 
@@ -86,14 +88,19 @@ typecheck: install
 	@echo "==> mypy --strict $(TYPED_PATHS)"
 	@$(BIN)/mypy $(TYPED_PATHS)
 
-# What only the test suite needs: Go (Debian's; a newer toolchain is fetched
+# What only the test suite needs: Chromium for the web player's tests, Go (Debian's; a newer toolchain is fetched
 # through the Go module proxy when go.mod asks for one) and the FerretDB
 # server the MongoDB tests talk to, built once into ~/.cache/segue/ferretdb.
 test-tools: install
-	@if ! command -v go >/dev/null 2>&1; then \
-		echo "==> apt: installing golang-go"; \
+	@missing=""; \
+	command -v go >/dev/null 2>&1 || missing="$$missing golang-go"; \
+	for pkg in $(TEST_APT_PACKAGES); do \
+		dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "==> apt: installing$$missing"; \
 		$(SUDO) apt-get update -qq; \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq golang-go; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@bash tests/ferretdb/build.sh >/dev/null
 

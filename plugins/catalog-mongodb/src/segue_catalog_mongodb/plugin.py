@@ -1,0 +1,1 @@
+"""Segue plugin: catalog and users in MongoDB (the scale-out path). (work in progress)."""

@@ -1,0 +1,1 @@
+"""Segue plugin: the OpenSubsonic REST API at /rest. (work in progress)."""

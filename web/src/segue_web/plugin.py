@@ -1,0 +1,1 @@
+"""Segue plugin: the web player, served at /. (work in progress)."""
