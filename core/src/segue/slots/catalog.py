@@ -184,3 +184,18 @@ class CatalogBackend(Backend, Protocol):
     async def set_privacy(self, user_id: str, settings: PrivacySettings) -> None:
         """Replace the user's privacy settings; ``NotFound`` for an unknown user."""
         ...
+
+    # --- per-user secrets kept for plugins (e.g. a Subsonic app password) ---------
+
+    async def get_user_secret(self, user_id: str, name: str) -> str | None:
+        """The opaque value stored under ``name`` for the user, or ``None``.
+
+        The catalog stores what it is given: a plugin that keeps something
+        sensitive here encrypts it first (the Subsonic plugin does).
+        """
+        ...
+
+    async def set_user_secret(self, user_id: str, name: str, value: str | None) -> None:
+        """Store ``value`` under ``name`` for the user (``None`` deletes it);
+        ``NotFound`` for an unknown user. Deleting a user deletes its secrets."""
+        ...
