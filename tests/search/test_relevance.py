@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import OpenSearch
-from search_helpers import BACKENDS, add_relevance_catalog, load_relevance
+from search_helpers import BACKENDS, OpenSearch, add_relevance_catalog, load_relevance
 
 from segue.search import indexer, service
 from segue.slots.search import SearchQuery

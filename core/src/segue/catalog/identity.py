@@ -1,9 +1,13 @@
 """Stable artist and album ids, computed the same way by every catalog backend.
 
 Grouping follows what listeners expect: an album belongs to its album
-artist (or "Various Artists" when tagged as a compilation), a MusicBrainz
-id wins over names when present, and names are compared case- and
-accent-insensitively so that "Beyoncé" and "BEYONCE" are one artist.
+artist (or "Various Artists" when tagged as a compilation), and names are
+compared case- and accent-insensitively so that "Beyoncé" and "BEYONCE" are
+one artist. An artist is keyed by its folded name alone: libraries are
+rarely tagged uniformly, and keying by MusicBrainz id split one artist in
+two whenever some files carried the id and others did not. The id is kept
+as the artist's attribute instead. An album's MusicBrainz release id does
+key the album, because a release is tagged as a whole.
 """
 
 from __future__ import annotations
@@ -28,9 +32,8 @@ def _digest(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def artist_id(name: str, musicbrainz_id: str | None = None) -> str:
-    if musicbrainz_id:
-        return "ar" + _digest("mbid", musicbrainz_id.lower())
+def artist_id(name: str) -> str:
+    """The artist's id: its folded name, so every spelling and tagging of it is one artist."""
     return "ar" + _digest("name", fold(name))
 
 
@@ -48,15 +51,11 @@ def album_artist_name(track: ScannedTrack) -> str:
 
 
 def track_artist_id(track: ScannedTrack) -> str:
-    primary = track.artists[0] if track.artists else UNKNOWN_ARTIST
-    return artist_id(primary, track.musicbrainz_artist_id)
+    return artist_id(track.artists[0] if track.artists else UNKNOWN_ARTIST)
 
 
 def album_artist_id(track: ScannedTrack) -> str:
-    mbid = track.musicbrainz_album_artist_id
-    if not track.album_artist and not track.compilation:
-        mbid = mbid or track.musicbrainz_artist_id
-    return artist_id(album_artist_name(track), mbid)
+    return artist_id(album_artist_name(track))
 
 
 def album_id(track: ScannedTrack) -> str | None:
