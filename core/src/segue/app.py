@@ -23,6 +23,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.stores.registry import StoreRegistry
 from litestar.types import ControllerRouterHandler
 
 from segue import __version__
@@ -32,11 +33,14 @@ from segue.auth.middleware import PUBLIC_OPT_KEY, TokenAuthenticationMiddleware
 from segue.context import SegueContext
 from segue.plugins.manager import CORE_PLUGINS
 from segue.runtime import running
+from segue.shared_store import TolerantStore
 
 log = structlog.get_logger("segue.app")
 
 DOCS_PATH = "/api/docs"
 ROUTE_HOOKS = ("register_routes", "register_websocket_handlers")
+SHARED_STORE_ROOT = "segue_shared_store_root"
+"""Name under which the shared root store is registered (so its lifespan closes its client)."""
 
 
 class MetricsController(PrometheusController):
@@ -71,6 +75,25 @@ def _openapi_config() -> OpenAPIConfig:
         ),
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
     )
+
+
+def _store_registry(context: SegueContext) -> StoreRegistry:
+    """Litestar's named stores (login rate-limit counters...): namespaces of the first
+    shared store a plugin offers (``register_stores``), else one in-process memory store each."""
+    offered = [(plugin, s) for plugin, stores in context.collect("register_stores") for s in stores]
+    if not offered:
+        return StoreRegistry()
+    (plugin, root), *ignored = offered
+    log.info("litestar stores are shared", plugin=plugin, store=type(root).__name__)
+    for other, store in ignored:
+        log.warning(
+            "shared store ignored: another plugin's is used",
+            plugin=other,
+            store=type(store).__name__,
+            used=plugin,
+        )
+    shared = TolerantStore(root)  # an outage of the store must not fail requests
+    return StoreRegistry({SHARED_STORE_ROOT: shared}, default_factory=shared.with_namespace)
 
 
 def _collect_handlers(context: SegueContext) -> tuple[list[Any], list[tuple[str, Any]]]:
@@ -156,6 +179,7 @@ def create_app(context: SegueContext, *, manage_lifecycle: bool = True) -> Lites
         openapi_config=_openapi_config(),
         lifespan=[lifespan] if manage_lifecycle else [],
         state=State({"context": context}),
+        stores=_store_registry(context),
         logging_config=None,
         debug=False,
     )

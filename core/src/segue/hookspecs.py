@@ -25,6 +25,7 @@ from segue.markers import hookspec
 
 if TYPE_CHECKING:
     import click
+    from litestar.stores.base import NamespacedStore
     from litestar.types import ControllerRouterHandler
 
     from segue.api.media import StreamFormat
@@ -87,6 +88,29 @@ def register_commands(cli: click.Group) -> None:
     ``--config``.
 
     :param cli: the top-level ``segue`` click group.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_stores(context: SegueContext) -> Sequence[NamespacedStore]:
+    """Offer a key-value store that every Segue process shares.
+
+    Called once while the Litestar app is created, before the slots start
+    (decide from ``context.config``). Results are collected; the first store
+    collected becomes the root of the app's
+    :class:`~litestar.stores.registry.StoreRegistry` (if several plugins
+    offer one, the others are logged and ignored): every store the app asks
+    for by name (the login rate-limit counters, ``segue_login_rate_limit``,
+    and any other Litestar store) is ``root.with_namespace(name)``. The app
+    enters the root store's lifespan, so a store that owns its client closes
+    it on shutdown. While the store is unreachable its reads find nothing
+    and its writes are dropped (logged once): login rate limits pause
+    instead of failing logins. When no plugin offers one, each name gets an in-process
+    ``MemoryStore``: fine for one process, not for several behind a load
+    balancer. Return nothing unless the shared engine is configured.
+
+    :param context: the Segue being started (config and plugin configs; slots not built yet).
     """
     raise NotImplementedError
 

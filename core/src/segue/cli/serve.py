@@ -10,15 +10,18 @@ from types import FrameType
 
 import anyio
 import click
+import structlog
 import uvicorn
 
 from segue.app import create_app
 from segue.cli.options import config_option
+from segue.context import SegueContext
 from segue.errors import SegueError
 from segue.logging import configure_logging
 from segue.runtime import load, running
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+log = structlog.get_logger("segue.serve")
 
 
 def register(cli: click.Group) -> None:
@@ -49,6 +52,20 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def warn_about_local_search(context: SegueContext) -> None:
+    """The embedded index follows the library through ``search.index`` events, which
+    only consumers see: a server that runs none keeps a stale index of its own."""
+    if context.backend_name("search") == "embedded" and not (
+        context.config.events.run_consumers_in_server
+    ):
+        log.warning(
+            "search results of this server will not follow library changes: the embedded "
+            "index is updated by event consumers, and [events] run_consumers_in_server is "
+            'false; with several servers set [search] backend = "meilisearch" or '
+            '"typesense" (see docs/scaling.md)'
+        )
 
 
 def _bound_port(server: uvicorn.Server, default: int) -> int:
@@ -97,6 +114,7 @@ def serve(
     }
     _raw, _plugins, context = load(config_path, overrides=overrides, role="server")
     configure_logging(context.config.logging)
+    warn_about_local_search(context)
     settings = context.config.server
     app = create_app(context, manage_lifecycle=False)
     server = _Server(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import msgspec
 import structlog
 from litestar.exceptions import HTTPException
@@ -112,7 +113,9 @@ async def readable(context: SegueContext, playlist_id: str, user: User) -> Playl
     playlist = await backend(context).get_playlist(playlist_id)
     if playlist is None or not may_read(playlist, user):
         raise NotFound(f"no playlist with id {playlist_id!r} that you can see")
-    audience(context).saw(playlist_id, user.id)
+    viewers = audience(context)
+    viewers.saw(playlist_id, user.id)
+    await viewers.relay_from_other_processes(context)
     return playlist
 
 
@@ -135,11 +138,23 @@ async def owned(context: SegueContext, playlist_id: str, user: User) -> Playlist
 
 
 # --- live diffs -------------------------------------------------------------------
+VIEWERS_CHANNEL = "playlists:viewers"
+"""Presence channel of public playlists' changes, for the recent readers each process knows."""
+RELAY_READY_S = 2.0
+"""How long a first read waits for this process to start relaying other processes' changes."""
+
+
 class Audience:
-    """Who recently read each playlist in this process (they get its diffs too)."""
+    """Who recently read each playlist in this process (they get its diffs too).
+
+    Readers are remembered by the process that served the read; a change made
+    by another process reaches them through :data:`VIEWERS_CHANNEL`: every
+    process that served reads relays it to its own readers.
+    """
 
     def __init__(self) -> None:
         self._viewers: dict[str, dict[str, float]] = {}
+        self._relaying: anyio.Event | None = None
 
     def saw(self, playlist_id: str, user_id: str) -> None:
         self._viewers.setdefault(playlist_id, {})[user_id] = time.monotonic()
@@ -150,6 +165,38 @@ class Audience:
         for user_id in [u for u, t in seen.items() if t < cutoff]:
             del seen[user_id]
         return list(seen)
+
+    async def relay_from_other_processes(self, context: SegueContext) -> None:
+        """Start relaying (once per process, on its first read), then wait until it listens."""
+        if self._relaying is not None and self._relaying.is_set():
+            return
+        if self._relaying is None:
+            self._relaying = anyio.Event()
+            if context.presence is None:
+                self._relaying.set()  # nothing is pushed at all
+            else:
+                try:
+                    context.spawn(self._relay, context, name="playlist-viewers-relay")
+                except RuntimeError:  # not a running server (a CLI command): no sockets here
+                    self._relaying.set()
+        with anyio.move_on_after(RELAY_READY_S):
+            await self._relaying.wait()
+
+    async def _relay(self, context: SegueContext) -> None:
+        assert context.presence is not None and self._relaying is not None
+        try:
+            async with context.presence.subscribe([VIEWERS_CHANNEL]) as subscription:
+                self._relaying.set()
+                async for _channel, note in subscription:
+                    skip = set(note.get("told", ()))
+                    users = [u for u in self.viewers(str(note.get("playlist_id"))) if u not in skip]
+                    try:
+                        if users:
+                            await publish_to_users(context, users, note["message"])
+                    except Exception as exc:  # one bad note must not end the relay
+                        log.warning("playlist change not relayed", error=repr(exc))
+        finally:
+            self._relaying.set()
 
 
 _audiences: weakref.WeakKeyDictionary[SegueContext, Audience] = weakref.WeakKeyDictionary()
@@ -174,9 +221,18 @@ async def recipients(context: SegueContext, playlist: Playlist) -> list[str]:
 async def publish(
     context: SegueContext, playlist: Playlist, message: dict[str, Any], extra: Iterable[str] = ()
 ) -> None:
-    """Push ``message`` to everyone following along; a push failure never fails the edit."""
+    """Push ``message`` to everyone following along; a push failure never fails the edit.
+
+    A public playlist's change also goes to :data:`VIEWERS_CHANNEL`, so that
+    other processes pass it on to the readers they remember (``told`` are
+    the users already sent it, this process's readers among them).
+    """
     try:
-        users = [*await recipients(context, playlist), *extra]
-        await publish_to_users(context, users, msgspec.to_builtins(message))
+        users = list(dict.fromkeys([*await recipients(context, playlist), *extra]))
+        encoded = msgspec.to_builtins(message)
+        await publish_to_users(context, users, encoded)
+        if playlist.public and context.presence is not None:
+            note = {"playlist_id": playlist.id, "told": users, "message": encoded}
+            await context.presence.publish(VIEWERS_CHANNEL, note)
     except Exception as exc:
         log.warning("playlist change not pushed", playlist=playlist.id, error=repr(exc))
