@@ -233,6 +233,38 @@ async def test_hook_playback_event(overrides: Overrides) -> None:
     assert lag == 0
 
 
+class BatchRecorder:
+    """A test plugin recording the batches handed to playback_events."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[PlaybackEvent]] = []
+
+    @segue.hookimpl
+    async def playback_events(self, context: SegueContext, events: Sequence[PlaybackEvent]) -> None:
+        await anyio.lowlevel.checkpoint()
+        self.batches.append(list(events))
+
+
+async def test_hook_playback_events(overrides: Overrides) -> None:
+    batches, single = BatchRecorder(), PlaybackRecorder()
+    events = [playback(f"pb-batch-{n}") for n in range(6)]
+    async with open_context(
+        None,
+        overrides=overrides(),
+        extra_plugins=[("batches", batches), ("single", single)],
+        role="worker",
+    ) as context:
+        for event in events:
+            await publish_playback(context, event)
+        await publish_playback(context, events[0])  # a repeated report is not a new event
+        await eventually(lambda: sum(len(b) for b in batches.batches) == len(events))
+        await eventually(lambda: len(single.events) == len(events))
+
+    # Every report reaches the batch hook once, in stream order, and then the per-report hook.
+    assert [e for batch in batches.batches for e in batch] == events
+    assert single.events == events
+
+
 async def test_a_failing_playback_plugin_does_not_block_the_others(overrides: Overrides) -> None:
     class Broken:
         @segue.hookimpl

@@ -65,8 +65,8 @@ async def test_history_follows_playback_events(api: Api) -> None:
         reported_at=time.time(),
     )
     # As the playback consumer does, on the app's loop; a redelivered event is stored once.
-    await api.in_app(api.context.notify, "playback_event", event=event)
-    await api.in_app(api.context.notify, "playback_event", event=event)
+    await api.in_app(api.context.notify, "playback_events", events=[event])
+    await api.in_app(api.context.notify, "playback_events", events=[event, event])
     history = (await api.client.get("/api/v1/history", headers=api.owner)).json()
     assert history["total"] == 1
     (item,) = history["items"]

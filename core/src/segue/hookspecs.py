@@ -219,6 +219,26 @@ def playback_event(context: SegueContext, event: PlaybackEvent) -> Awaitable[Non
 
 
 @hookspec
+def playback_events(
+    context: SegueContext, events: Sequence[PlaybackEvent]
+) -> Awaitable[None] | None:
+    """A batch of playback reports, for plugins that write them in bulk.
+
+    Fires once per batch the ``playback`` consumer claims (up to a few
+    hundred reports, in stream order), before ``playback_event`` fires for
+    each report of the same batch. Every plugin is called; may be
+    ``async``. Implement this instead of ``playback_event`` when one write
+    per batch is much cheaper than one per report, as it is for listening
+    history. A batch may be delivered again after a crash, so
+    implementations must be idempotent by event id.
+
+    :param context: the running Segue.
+    :param events: the reports of the batch, oldest first.
+    """
+    raise NotImplementedError
+
+
+@hookspec
 def extra_track_fields(context: SegueContext, track: Track) -> Mapping[str, Any] | None:
     """Add fields to a track's JSON in the HTTP API.
 

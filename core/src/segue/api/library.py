@@ -163,17 +163,22 @@ def register_routes(context: SegueContext) -> Sequence[ControllerRouterHandler]:
 
 
 @hookimpl
-async def playback_event(context: SegueContext, event: PlaybackEvent) -> None:
-    """Record each playback report in the listener's history (once per event id)."""
+async def playback_events(context: SegueContext, events: Sequence[PlaybackEvent]) -> None:
+    """Record a batch of playback reports in the listeners' histories, in one write
+    (an event id already recorded is ignored)."""
     playlists = context.playlists
     if playlists is None:
         return
-    entry = HistoryEntry(
-        id=event.id,
-        track_id=event.track_id,
-        played_at=event.reported_at,
-        duration_listened_ms=event.duration_listened_ms,
-        completed=event.completed,
-        context=event.context,
-    )
-    await playlists.add_history(event.user_id, [entry])
+    entries: dict[str, list[HistoryEntry]] = {}
+    for event in events:
+        entries.setdefault(event.user_id, []).append(
+            HistoryEntry(
+                id=event.id,
+                track_id=event.track_id,
+                played_at=event.reported_at,
+                duration_listened_ms=event.duration_listened_ms,
+                completed=event.completed,
+                context=event.context,
+            )
+        )
+    await playlists.add_history_many(entries)

@@ -41,14 +41,17 @@ _running: WeakKeyDictionary[SegueContext, tuple[anyio.Event, anyio.Event]] = Wea
 
 
 async def _playback_hooks(context: SegueContext, delivery: Delivery) -> None:
-    event = msgspec.convert(delivery.payload, PlaybackEvent)
-    await context.notify("playback_event", event=event)
+    await _playback_hooks_batch(context, [delivery])
 
 
 async def _playback_hooks_batch(context: SegueContext, deliveries: Sequence[Delivery]) -> None:
-    # One claim and one ack for the whole batch; the hook is still called per event.
-    for delivery in deliveries:
-        await _playback_hooks(context, delivery)
+    # One claim and one ack for the whole batch: bulk writers get the batch at
+    # once, then per-report implementations get each report.
+    events = [msgspec.convert(d.payload, PlaybackEvent) for d in deliveries]
+    await context.notify("playback_events", events=events)
+    if context.pm.hook.playback_event.get_hookimpls():
+        for event in events:
+            await context.notify("playback_event", event=event)
 
 
 @hookimpl

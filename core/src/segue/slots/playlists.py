@@ -8,7 +8,7 @@ the contract tests (tests/playlists/) hold for each of them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Annotated, Protocol
 
 import msgspec
@@ -129,6 +129,11 @@ class PlaylistsBackend(Backend, Protocol):
     # --- history -------------------------------------------------------------------------
     async def add_history(self, user_id: str, entries: Sequence[HistoryEntry]) -> None:
         """Record plays (an entry id already stored is ignored) and drop expired ones."""
+        ...
+
+    async def add_history_many(self, entries: Mapping[str, Sequence[HistoryEntry]]) -> None:
+        """``add_history`` for several users (user id -> plays) in one write: the
+        events consumer records a whole batch of reports this way."""
         ...
 
     async def list_history(self, user_id: str, offset: int, limit: int) -> Page[HistoryEntry]:

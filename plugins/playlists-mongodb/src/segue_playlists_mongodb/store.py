@@ -17,12 +17,12 @@ import random
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import anyio
 import msgspec
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -488,14 +488,22 @@ class MongoPlaylists:
         return time.time() - self.settings.history_retention_days * DAY_S
 
     async def add_history(self, user_id: str, entries: Sequence[HistoryEntry]) -> None:
+        await self.add_history_many({user_id: entries})
+
+    async def add_history_many(self, entries: Mapping[str, Sequence[HistoryEntry]]) -> None:
         cutoff = self._history_cutoff()
-        for entry in entries:
-            if entry.played_at < cutoff:
-                continue
-            document = documents.history_document(user_id, entry)
-            await self._history.update_one(
-                {"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True
+        # Upserts keyed by the event id: a redelivered play is stored once.
+        writes = [
+            UpdateOne({"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True)
+            for user_id, user_entries in entries.items()
+            for document in (
+                documents.history_document(user_id, entry)
+                for entry in user_entries
+                if entry.played_at >= cutoff
             )
+        ]
+        if writes:
+            await self._history.bulk_write(writes, ordered=False)
         await self._history.delete_many({"played_at": {"$lt": cutoff}})
 
     async def list_history(self, user_id: str, offset: int, limit: int) -> Page[HistoryEntry]:

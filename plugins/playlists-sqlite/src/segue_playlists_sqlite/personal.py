@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -52,8 +52,9 @@ def list_saved(
 
 
 def add_history(
-    conn: sqlite3.Connection, user_id: str, entries: Sequence[HistoryEntry], cutoff: float
+    conn: sqlite3.Connection, entries: Mapping[str, Sequence[HistoryEntry]], cutoff: float
 ) -> None:
+    """Store the plays of each user (user id -> entries), ignoring ids already stored."""
     conn.executemany(
         """INSERT OR IGNORE INTO history
            (user_id, id, track_id, played_at, duration_listened_ms, completed, context)
@@ -68,7 +69,8 @@ def add_history(
                 int(e.completed),
                 e.context,
             )
-            for e in entries
+            for user_id, user_entries in entries.items()
+            for e in user_entries
             if e.played_at >= cutoff
         ],
     )

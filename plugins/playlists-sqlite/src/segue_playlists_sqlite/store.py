@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -176,13 +176,11 @@ class SQLitePlaylists:
         return time.time() - self.settings.history_retention_days * DAY_S
 
     async def add_history(self, user_id: str, entries: Sequence[HistoryEntry]) -> None:
+        await self.add_history_many({user_id: entries})
+
+    async def add_history_many(self, entries: Mapping[str, Sequence[HistoryEntry]]) -> None:
         await self._db.write(
-            partial(
-                personal.add_history,
-                user_id=user_id,
-                entries=entries,
-                cutoff=self._history_cutoff(),
-            )
+            partial(personal.add_history, entries=entries, cutoff=self._history_cutoff())
         )
 
     async def list_history(self, user_id: str, offset: int, limit: int) -> Page[HistoryEntry]:
