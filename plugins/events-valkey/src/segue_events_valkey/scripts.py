@@ -33,15 +33,22 @@ local limit, horizon = tonumber(ARGV[3]), tonumber(ARGV[5])
 local idle = horizon - tonumber(ARGV[4])
 redis.pcall('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
 local out = {}
+local find, encode = string.find, cjson.encode
 local function add(sid, fields, attempt)
-  local id, t, p = '', '0', '{}'
-  for i = 1, #fields, 2 do
-    local k = fields[i]
-    if k == 'id' then id = fields[i + 1] elseif k == 't' then t = fields[i + 1]
-    elseif k == 'p' then p = fields[i + 1] end
+  local id, t, p
+  if fields[1] == 'id' and fields[3] == 'p' and fields[5] == 't' then
+    id, p, t = fields[2], fields[4], fields[6]  -- the order PUBLISH writes them in
+  else
+    id, t, p = '', '0', '{}'
+    for i = 1, #fields, 2 do
+      local k = fields[i]
+      if k == 'id' then id = fields[i + 1] elseif k == 't' then t = fields[i + 1]
+      elseif k == 'p' then p = fields[i + 1] end
+    end
   end
-  out[#out + 1] = '[' .. cjson.encode(sid) .. ',' .. attempt .. ',' .. cjson.encode(id) .. ','
-                  .. t .. ',' .. p .. ']'
+  -- Stream ids are digits and a dash; most event ids need no escaping either.
+  if find(id, '[%c"\\\\\\128-\\255]') then id = encode(id) else id = '"' .. id .. '"' end
+  out[#out + 1] = '["' .. sid .. '",' .. attempt .. ',' .. id .. ',' .. t .. ',' .. p .. ']'
 end
 local due = redis.call('XPENDING', stream, group, 'IDLE', horizon, '-', '+', limit)
 for _, p in ipairs(due) do

@@ -151,7 +151,10 @@ class ValkeyEvents:
         """Ack a whole handled batch in one round trip (the consumer loop uses it if present)."""
         items = []
         for delivery in deliveries:
-            sid = await self._stream_id(delivery, forget=True)
+            # Held by this process (the usual case): no lookup, no await per delivery.
+            sid = self._held.pop((delivery.topic, delivery.group, delivery.event_id), None)
+            if sid is None:
+                sid = await self._stream_id(delivery, forget=True)
             if sid is not None:
                 items.append((self._stream(delivery.topic), delivery.group, sid))
         if items:

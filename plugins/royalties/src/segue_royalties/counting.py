@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from segue.models import PlaybackEvent
 
@@ -72,8 +73,10 @@ class TrackInfo:
     label: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
+    """The verdict on one playback event, as recorded in the audit trail."""
+
     event_id: str
     verdict: Verdict
     rule: str | None
@@ -110,31 +113,45 @@ def count_batch(
     verdicts are worked out in memory, and everything is written back with
     one statement per table: per-event queries would cap the throughput.
     """
+    recordings = recordings or {}
     known = _already_recorded(conn, [e.id for e in events])
-    fresh: list[PlaybackEvent] = []
+    # First pass: what each new play is, and the verdicts that need no stored state.
+    plays: list[_Play] = []
     seen = set(known)
     for event in events:
-        if event.id not in seen:  # the same id twice in one batch is one event
-            seen.add(event.id)
-            fresh.append(event)
-    state = _BatchState.load(conn, fresh, rules, recordings or {})
+        if event.id in seen:  # the same id twice in one batch is one event
+            continue
+        seen.add(event.id)
+        track = tracks.get(event.track_id)
+        plays.append(
+            (
+                event,
+                track,
+                recordings.get(event.track_id, event.track_id),
+                utc_day(event.reported_at),
+                _stateless_verdict(event, track, rules),
+            )
+        )
+    # Only plays that reach the dedupe rule need the stored state.
+    state = _BatchState.load(conn, [p for p in plays if p[4] is None], rules)
     now = time.time()
-    streams: Counter[tuple[str, Kind, str, str]] = Counter()
+    # Counted streams per (day, track, recording); spread over the holders once at the end.
+    played: Counter[tuple[str, str, str]] = Counter()
     judged: dict[str, Outcome] = {}
     rows: list[tuple[object, ...]] = []
-    for event in fresh:
-        track = tracks.get(event.track_id)
-        day = utc_day(event.reported_at)
-        outcome = _judge(state, event, track, day, rules)
+    for event, track, recording, day, early in plays:
+        outcome = early or _judge(state, event, recording, day, rules)
         judged[event.id] = outcome
-        recording = state.recording(event)
         rows.append(_row(event, recording, track, day, outcome, now))
         if outcome.verdict == "counted" and track is not None:
-            state.sessions.setdefault(state.session_key(event), []).append(
+            state.sessions.setdefault((event.user_id, recording, event.session_id), []).append(
                 (event.reported_at, event.id)
             )
-            for kind, holder_id, holder in _holders(track, recording):
-                streams[day, kind, holder_id, holder] += 1
+            played[day, event.track_id, recording] += 1
+    streams: Counter[tuple[str, Kind, str, str]] = Counter()
+    for (day, track_id, recording), n in played.items():
+        for kind, holder_id, holder in _holders(tracks[track_id], recording):
+            streams[day, kind, holder_id, holder] += n
     conn.executemany(
         "INSERT INTO plays (event_id, user_id, track_id, device_id, session_id, "
         "duration_listened_ms, completed, reported_at, day, artist_id, artist_name, album_id, "
@@ -167,12 +184,14 @@ def _first(outcomes: list[Outcome], event_id: str) -> Verdict:
 SessionKey = tuple[str, str, str]
 """(user, recording, session)."""
 
+_Play = tuple[PlaybackEvent, TrackInfo | None, str, str, Outcome | None]
+"""(event, its track, recording id, UTC day, verdict if no stored state is needed)."""
+
 
 class _BatchState:
     """What the rules need to know for one batch, read at once and written back at once."""
 
-    def __init__(self, recordings: Mapping[str, str]) -> None:
-        self._recordings = recordings
+    def __init__(self) -> None:
         self.sessions: dict[SessionKey, list[tuple[float, str]]] = {}
         """Counted streams (time, event id) of the batch's (user, recording, session) keys."""
         self.user_hour: dict[tuple[str, int], int] = {}
@@ -182,28 +201,15 @@ class _BatchState:
         """(device, day) -> {user: rank of arrival}."""
         self._new_device_users: list[tuple[str, str, str, int]] = []
 
-    def recording(self, event: PlaybackEvent) -> str:
-        """The recording the played file is a copy of (its own track id if none)."""
-        return self._recordings.get(event.track_id, event.track_id)
-
-    def session_key(self, event: PlaybackEvent) -> SessionKey:
-        return (event.user_id, self.recording(event), event.session_id)
-
     @classmethod
-    def load(
-        cls,
-        conn: sqlite3.Connection,
-        events: Sequence[PlaybackEvent],
-        rules: Config,
-        recordings: Mapping[str, str],
-    ) -> _BatchState:
-        state = cls(recordings)
-        if not events:
+    def load(cls, conn: sqlite3.Connection, plays: Sequence[_Play], rules: Config) -> _BatchState:
+        state = cls()
+        if not plays:
             return state
-        keys = _json([list(state.session_key(e)) for e in events])
         window = rules.dedupe_window_seconds
-        low = min(e.reported_at for e in events) - window
-        high = max(e.reported_at for e in events) + window
+        low = min(p[0].reported_at for p in plays) - window
+        high = max(p[0].reported_at for p in plays) + window
+        keys = _json([(e.user_id, recording, e.session_id) for e, _t, recording, _d, _o in plays])
         for user, recording, session, at, event_id in conn.execute(
             "WITH k(u, t, s) AS (SELECT DISTINCT value ->> 0, value ->> 1, value ->> 2 "
             "FROM json_each(?)) "
@@ -214,24 +220,24 @@ class _BatchState:
             (keys, low, high),
         ):
             state.sessions.setdefault((user, recording, session), []).append((at, event_id))
-        hours = _json([[e.user_id, int(e.reported_at // 3600)] for e in events])
-        for user, hour, plays in conn.execute(
+        hours = _json([(p[0].user_id, int(p[0].reported_at // 3600)) for p in plays])
+        for user, hour, count in conn.execute(
             "WITH k(u, h) AS (SELECT DISTINCT value ->> 0, value ->> 1 FROM json_each(?)) "
             "SELECT c.user_id, c.hour, c.plays FROM k JOIN user_hour c "
             "ON c.user_id = k.u AND c.hour = k.h",
             (hours,),
         ):
-            state.user_hour[user, hour] = plays
-        days = _json([[e.user_id, state.recording(e), utc_day(e.reported_at)] for e in events])
-        for user, track, day, plays in conn.execute(
+            state.user_hour[user, hour] = count
+        days = _json([(e.user_id, recording, day) for e, _t, recording, day, _o in plays])
+        for user, track, day, count in conn.execute(
             "WITH k(u, t, d) AS (SELECT DISTINCT value ->> 0, value ->> 1, value ->> 2 "
             "FROM json_each(?)) "
             "SELECT c.user_id, c.track_id, c.day, c.plays FROM k JOIN user_track_day c "
             "ON c.user_id = k.u AND c.track_id = k.t AND c.day = k.d",
             (days,),
         ):
-            state.user_track_day[user, track, day] = plays
-        devices = _json([[e.device_id, utc_day(e.reported_at)] for e in events])
+            state.user_track_day[user, track, day] = count
+        devices = _json([(p[0].device_id, p[3]) for p in plays])
         for device, day, user, rank in conn.execute(
             "WITH k(dv, d) AS (SELECT DISTINCT value ->> 0, value ->> 1 FROM json_each(?)) "
             "SELECT c.device_id, c.day, c.user_id, c.rank FROM k JOIN device_day_users c "
@@ -266,8 +272,12 @@ class _BatchState:
         )
 
 
+_encode = msgspec.json.Encoder().encode
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    # Text, not bytes: SQLite would take a blob for its binary JSONB format.
+    return _encode(value).decode()
 
 
 def _already_recorded(conn: sqlite3.Connection, event_ids: list[str]) -> dict[str, Verdict]:
@@ -290,13 +300,10 @@ def _holders(track: TrackInfo, recording: str) -> list[tuple[Kind, str, str]]:
     return found
 
 
-def _judge(
-    state: _BatchState,
-    event: PlaybackEvent,
-    track: TrackInfo | None,
-    day: str,
-    rules: Config,
-) -> Outcome:
+def _stateless_verdict(
+    event: PlaybackEvent, track: TrackInfo | None, rules: Config
+) -> Outcome | None:
+    """The verdict of the rules that need no stored state, or None if the play passes them."""
     if track is None:
         return Outcome(event.id, "unknown_track", None, f"no track '{event.track_id}' in catalog")
     if not event.user_id:
@@ -309,30 +316,37 @@ def _judge(
             None,
             f"listened {listened:g} s, less than {rules.min_listened_seconds:g} s",
         )
+    return None
+
+
+def _judge(
+    state: _BatchState, event: PlaybackEvent, recording: str, day: str, rules: Config
+) -> Outcome:
+    """The dedupe and fraud rules, for a play that passed the stateless ones."""
     # Both sides of the window: batches may be counted out of order (concurrent
     # consumers, redeliveries), and either way exactly one stream of the pair counts.
-    window = rules.dedupe_window_seconds
-    near = [
-        (at, event_id)
-        for at, event_id in state.sessions.get(state.session_key(event), ())
-        if abs(at - event.reported_at) <= window
-    ]
-    if near:
-        _at, earlier = min(near, key=lambda n: abs(n[0] - event.reported_at))
-        return Outcome(
-            event.id,
-            "duplicate",
-            None,
-            f"same user, recording and session as a stream counted less than {window:g} s apart",
-            duplicate_of=earlier,
-        )
-    return _fraud_check(state, event, day, rules)
+    counted = state.sessions.get((event.user_id, recording, event.session_id))
+    if counted:
+        window, at = rules.dedupe_window_seconds, event.reported_at
+        near = [(abs(t - at), event_id) for t, event_id in counted if abs(t - at) <= window]
+        if near:
+            return Outcome(
+                event.id,
+                "duplicate",
+                None,
+                f"same user, recording and session as a stream counted less than {window:g} s "
+                "apart",
+                duplicate_of=min(near, key=lambda n: n[0])[1],
+            )
+    return _fraud_check(state, event, recording, day, rules)
 
 
-def _fraud_check(state: _BatchState, event: PlaybackEvent, day: str, rules: Config) -> Outcome:
+def _fraud_check(
+    state: _BatchState, event: PlaybackEvent, recording: str, day: str, rules: Config
+) -> Outcome:
     hour_key = (event.user_id, int(event.reported_at // 3600))
     hour_plays = state.user_hour[hour_key] = state.user_hour.get(hour_key, 0) + 1
-    day_key = (event.user_id, state.recording(event), day)
+    day_key = (event.user_id, recording, day)
     track_plays = state.user_track_day[day_key] = state.user_track_day.get(day_key, 0) + 1
     device_rank = state.device_rank(event.device_id, day, event.user_id)
     if hour_plays > rules.max_tracks_per_user_hour:
