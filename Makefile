@@ -24,7 +24,7 @@ DATA_DIR := data
 
 TYPED_PATHS := core/src transcoder/src web/src $(wildcard plugins/*/src)
 
-.PHONY: help install run test test-tools lint typecheck bench clean
+.PHONY: help install run test test-tools lint typecheck bench clean docs
 
 help:
 	@echo "make run        install, then serve (a demo library unless CONFIG names one)"
@@ -107,6 +107,8 @@ test-tools: install
 test: lint typecheck test-tools
 	@echo "==> pytest"
 	@$(BIN)/pytest -q
+	@echo "==> mkdocs build --strict"
+	@$(BIN)/mkdocs build --strict
 	@echo "==> all checks passed"
 
 bench: install
@@ -117,6 +119,16 @@ bench: install
 		$(BIN)/python "$$bench" || { echo "FAILED: $$bench"; status=1; }; \
 	done; \
 	exit $$status
+
+# Regenerates the pages made from the code (config, hooks, API reference), then builds the site
+# into .cache/site/. --strict makes a broken link or a page missing from the nav an error
+# (not --quiet: it hides the warnings that --strict counts).
+docs: install
+	@$(BIN)/python docs/generate_config_reference.py
+	@$(BIN)/python docs/generate_hooks_reference.py
+	@$(BIN)/python docs/generate_api_reference.py
+	@echo "==> mkdocs build --strict"
+	@$(BIN)/mkdocs build --strict
 
 # Keeps .venv/ (slow to rebuild) and data/ (users, play counts): remove those by hand.
 clean:

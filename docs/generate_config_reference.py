@@ -119,10 +119,11 @@ def sections() -> list[Section]:
 
 
 def plugin_pyprojects() -> list[Path]:
-    """Every shipped distribution that registers plugins: plugins/* and the transcoder."""
+    """Every shipped distribution that registers plugins: plugins/*, the transcoder, the web player."""
     return [
         *sorted((REPO / "plugins").glob("*/pyproject.toml")),
         REPO / "transcoder" / "pyproject.toml",
+        REPO / "web" / "pyproject.toml",
     ]
 
 

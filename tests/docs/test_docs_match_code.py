@@ -113,11 +113,12 @@ def config_keys(
 
 
 def builtin_plugin_configs() -> dict[str, type[PluginConfig]]:
-    """The Config class of each plugin shipped here (plugins/ and transcoder/), by entry point name."""
+    """The Config class of each plugin shipped here (plugins/, transcoder/, web/), by entry point name."""
     configs: dict[str, type[PluginConfig]] = {}
     for pyproject in [
         *sorted((REPO / "plugins").glob("*/pyproject.toml")),
         REPO / "transcoder" / "pyproject.toml",
+        REPO / "web" / "pyproject.toml",
     ]:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
         for name, target in project.get("entry-points", {}).get("segue", {}).items():
@@ -153,7 +154,9 @@ def flatten(
 
 
 def test_builtin_plugins_are_found() -> None:
-    assert {"catalog-sqlite", "storage-local", "events-sqlite"} <= set(builtin_plugin_configs())
+    assert {"catalog-sqlite", "storage-local", "events-sqlite", "transcoder", "web"} <= set(
+        builtin_plugin_configs()
+    )
 
 
 def test_every_config_key_is_in_config_md() -> None:
