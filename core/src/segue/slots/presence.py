@@ -41,7 +41,9 @@ class PresenceConfig(PluginConfig):
     """A device that sent no heartbeat for this long drops out of the device list."""
 
 
-class TrackSummary(msgspec.Struct, kw_only=True):
+# Activity records hold plain data and never form cycles: untracked by the garbage
+# collector (``gc=False``), so decoding a 300-friend feed triggers no collection.
+class TrackSummary(msgspec.Struct, kw_only=True, gc=False):
     """What a feed shows of a track; stored with the activity so reads need no catalog lookup."""
 
     id: str
@@ -52,7 +54,7 @@ class TrackSummary(msgspec.Struct, kw_only=True):
     duration_ms: int
 
 
-class NowPlaying(msgspec.Struct, kw_only=True):
+class NowPlaying(msgspec.Struct, kw_only=True, gc=False):
     """What a user is playing right now (published only when privacy allows)."""
 
     user_id: str
@@ -69,7 +71,7 @@ class NowPlaying(msgspec.Struct, kw_only=True):
     """The track's details as they were when it started."""
 
 
-class Play(msgspec.Struct, kw_only=True):
+class Play(msgspec.Struct, kw_only=True, gc=False):
     """One entry of a user's recent plays."""
 
     track_id: str
@@ -79,7 +81,7 @@ class Play(msgspec.Struct, kw_only=True):
     """The track's details as they were when it was played."""
 
 
-class Activity(msgspec.Struct, kw_only=True):
+class Activity(msgspec.Struct, kw_only=True, gc=False):
     """A user's now-playing record (if any) and most recent plays, newest first."""
 
     user_id: str

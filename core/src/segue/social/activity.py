@@ -26,8 +26,10 @@ from segue.context import SegueContext, SlotUnavailable
 from segue.errors import InvalidInput, NotFound
 from segue.models import Track
 from segue.slots.presence import Activity, NowPlaying, Play, PlaybackState, PresenceBackend
+from segue.social.feed_source import FeedSource
+from segue.social.friend_cache import FriendCache
 from segue.social.live import activity_channel, user_channel
-from segue.social.models import PrivacySettings
+from segue.social.models import Friend, PrivacySettings
 from segue.social.schemas import (
     Feed,
     FeedEntry,
@@ -72,6 +74,9 @@ class ActivityService:
         # publish that checked privacy just before it was turned on cannot
         # write after the withdrawal.
         self._locks = [anyio.Lock() for _ in range(_LOCK_STRIPES)]
+        # With graph versions in the store, friend lists can be cached safely.
+        self._source = presence if isinstance(presence, FeedSource) else None
+        self._friends = FriendCache()
 
     def _lock(self, user_id: str) -> anyio.Lock:
         return self._locks[hash(user_id) % _LOCK_STRIPES]
@@ -182,6 +187,9 @@ class ActivityService:
         """Store the settings; if they hide activity, withdraw it from friends at once."""
         async with self._lock(user_id):
             await self.context.catalog.set_privacy(user_id, settings)
+            if self._source is not None:
+                friends = await self.context.catalog.list_friends(user_id)
+                await self._source.bump_graph([f.user_id for f in friends])
             hidden = not may_see(settings, time.time())
             if hidden:
                 await self._withdraw(user_id)
@@ -190,6 +198,8 @@ class ActivityService:
 
     async def friends_changed(self, a: str, b: str, *, parted: bool) -> None:
         """Tell both users' sockets; if they parted, each drops the other's activity."""
+        if self._source is not None:
+            await self._source.bump_graph([a, b])
         for me, other in ((a, b), (b, a)):
             if parted:
                 await self.presence.publish(
@@ -201,20 +211,64 @@ class ActivityService:
 
     # --- read path ------------------------------------------------------------
     async def feed(self, viewer_id: str, *, recent: int = FEED_RECENT_PLAYS) -> Feed:
-        """The viewer's friends' activity, most recent first: one read of the presence store."""
-        now = time.time()
-        friends = await self.context.catalog.list_friends(viewer_id)
-        visible = {f.user_id: f for f in friends if may_see(f.privacy, now)}
-        activities = await self.presence.read_activity(list(visible), recent)
+        """The viewer's friends' activity, most recent first: one read of the presence store.
+
+        With a :class:`FeedSource` backend the friend list comes from this
+        process's cache while the viewer's graph version (read in the same
+        round trip as the activity) has not moved.
+        """
+        if self._source is None:
+            friends = {f.user_id: f for f in await self.context.catalog.list_friends(viewer_id)}
+            now = time.time()
+            visible = [u for u, f in friends.items() if may_see(f.privacy, now)]
+            activities = await self.presence.read_activity(visible, recent)
+            return await self._build_feed(activities, friends, now)
+        source = self._source
+        cached = self._friends.get(viewer_id)
+        if cached is not None:
+            version, activities = await source.read_feed(cached.query, recent)
+            if version is not None and version == cached.version:
+                return await self._build_feed(activities, cached.friends, time.time())
+            self._friends.drop(viewer_id)
+            if version is None:
+                # A bump this process could not see may be lost: start afresh.
+                self._friends.clear()
+        # The version is read before the catalog: a change in between makes the
+        # next read miss again instead of keeping a stale list.
+        before = await source.graph_version(viewer_id)
+        friends = {f.user_id: f for f in await self.context.catalog.list_friends(viewer_id)}
+        query = source.prepare_feed(viewer_id, list(friends))
+        _version, activities = await source.read_feed(query, recent)
+        if before is not None:
+            self._friends.put(viewer_id, friends, query, before)
+        return await self._build_feed(activities, friends, time.time())
+
+    async def _build_feed(
+        self, activities: Sequence[Activity], friends: dict[str, Friend], now: float
+    ) -> Feed:
+        """Entries of the friends who share activity at ``now``, most recent first."""
         # Activity carries its tracks' details; only records without them need the catalog.
         track_ids = _track_ids(activities)
-        tracks = {t.id: track_summary(t) for t in await self.context.catalog.get_tracks(track_ids)}
+        tracks: dict[str, TrackSummary] = {}
+        if track_ids:
+            tracks = {
+                t.id: track_summary(t) for t in await self.context.catalog.get_tracks(track_ids)
+            }
         items = []
         for activity in activities:
-            entry = _feed_entry(activity, visible[activity.user_id].name, tracks, now)
+            friend = friends.get(activity.user_id)
+            if friend is None:
+                continue
+            privacy = friend.privacy
+            # Most friends share always; only the others need the time check.
+            if (privacy.private_session or not privacy.publish_activity) and not may_see(
+                privacy, now
+            ):
+                continue
+            entry = _feed_entry(activity, friend.name, tracks, now)
             if entry is not None:
                 items.append(entry)
-        items.sort(key=lambda e: e.at, reverse=True)
+        items.sort(key=_entry_time, reverse=True)
         return Feed(items=items, generated_at=now)
 
     async def deliverable(
@@ -242,32 +296,39 @@ def _track_ids(activities: Sequence[Activity]) -> list[str]:
     return list(ids)
 
 
+def _entry_time(entry: FeedEntry) -> float:
+    return entry.at
+
+
 def _feed_entry(
     activity: Activity, name: str, tracks: dict[str, TrackSummary], now: float
 ) -> FeedEntry | None:
+    # Runs once per friend on every feed read: kept to plain attribute reads.
+    at = -1.0
     now_playing = None
     record = activity.now_playing
-    track = None if record is None else record.track or tracks.get(record.track_id)
-    if record is not None and track is not None:
-        position = record.position_ms + max(0, int((now - record.updated_at) * 1000))
-        now_playing = FeedNowPlaying(
-            track=track,
-            context=record.context,
-            started_at=record.started_at,
-            position_ms=min(position, track.duration_ms),
-        )
+    if record is not None:
+        track = record.track or tracks.get(record.track_id)
+        if track is not None:
+            position = record.position_ms + max(0, int((now - record.updated_at) * 1000))
+            now_playing = FeedNowPlaying(
+                track=track,
+                context=record.context,
+                started_at=record.started_at,
+                position_ms=min(position, track.duration_ms),
+            )
+            at = record.started_at
     recent = []
     for play in activity.recent:
         summary = play.track or tracks.get(play.track_id)
         if summary is not None:
             recent.append(FeedPlay(track=summary, played_at=play.played_at, context=play.context))
+            if play.played_at > at:
+                at = play.played_at
     if now_playing is None and not recent:
         return None
-    times = [p.played_at for p in recent]
-    if now_playing is not None:
-        times.append(now_playing.started_at)
     return FeedEntry(
-        user_id=activity.user_id, name=name, now_playing=now_playing, recent=recent, at=max(times)
+        user_id=activity.user_id, name=name, now_playing=now_playing, recent=recent, at=at
     )
 
 

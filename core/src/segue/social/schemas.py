@@ -34,7 +34,9 @@ class PrivacyRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     publish_activity: bool = True
 
 
-class FeedNowPlaying(msgspec.Struct, kw_only=True):
+# Feed payloads hold plain data and never form cycles: untracked by the garbage
+# collector (``gc=False``), a feed of 300 friends does not trigger collections.
+class FeedNowPlaying(msgspec.Struct, kw_only=True, gc=False):
     track: TrackSummary
     context: str | None = None
     started_at: float
@@ -42,13 +44,13 @@ class FeedNowPlaying(msgspec.Struct, kw_only=True):
     """Where the friend is in the track now (extrapolated)."""
 
 
-class FeedPlay(msgspec.Struct, kw_only=True):
+class FeedPlay(msgspec.Struct, kw_only=True, gc=False):
     track: TrackSummary
     played_at: float
     context: str | None = None
 
 
-class FeedEntry(msgspec.Struct, kw_only=True):
+class FeedEntry(msgspec.Struct, kw_only=True, gc=False):
     """One friend's activity: what they play now, what they played last."""
 
     user_id: str
@@ -59,7 +61,7 @@ class FeedEntry(msgspec.Struct, kw_only=True):
     """The latest of the now-playing start and the last play: the feed's sort key."""
 
 
-class Feed(msgspec.Struct, kw_only=True):
+class Feed(msgspec.Struct, kw_only=True, gc=False):
     items: list[FeedEntry]
     """Friends with activity, most recent first."""
     generated_at: float

@@ -24,6 +24,7 @@ from segue.slots.presence import (
     PresenceConfig,
     Subscription,
 )
+from segue.social.feed_source import FeedQuery
 from segue.social.hub import Hub
 
 
@@ -37,6 +38,7 @@ class MemoryPresence:
         self._slots: dict[str, float] = {}
         self._devices: dict[str, dict[str, Device]] = {}
         self._playback: dict[str, PlaybackState] = {}
+        self._graph: dict[str, int] = {}
         self._hub = Hub()
 
     async def start(self) -> None:
@@ -76,6 +78,20 @@ class MemoryPresence:
             plays = list(self._history.get(user_id, ()))[: max(0, recent)]
             result.append(Activity(user_id=user_id, now_playing=record, recent=plays))
         return result
+
+    # --- feed source (graph versions, prepared feed reads) --------------------
+    async def graph_version(self, user_id: str) -> int | None:
+        return self._graph.get(user_id, 0)
+
+    async def bump_graph(self, user_ids: Sequence[str]) -> None:
+        for user_id in user_ids:
+            self._graph[user_id] = self._graph.get(user_id, 0) + 1
+
+    def prepare_feed(self, viewer_id: str, user_ids: Sequence[str]) -> FeedQuery:
+        return FeedQuery(viewer_id=viewer_id, user_ids=tuple(user_ids))
+
+    async def read_feed(self, query: FeedQuery, recent: int) -> tuple[int | None, list[Activity]]:
+        return self._graph.get(query.viewer_id, 0), await self.read_activity(query.user_ids, recent)
 
     async def acquire(self, key: str, ttl_s: float) -> bool:
         now = time.monotonic()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import valkey.asyncio as valkey
+from litestar.stores.base import NamespacedStore
+from litestar.stores.valkey import ValkeyStore
+
 import segue
 from segue.context import SegueContext
 from segue.slots.presence import PresenceBackend
@@ -26,6 +30,21 @@ def register_backends() -> Sequence[segue.BackendSpec]:
             description="Now playing, history and live push in Valkey (several servers).",
         )
     ]
+
+
+@segue.hookimpl
+def register_stores(context: SegueContext) -> Sequence[NamespacedStore]:
+    """With ``[presence] backend = "valkey"``, Litestar's stores (login rate-limit
+    counters...) live in the same Valkey, so every server counts alike."""
+    # Slots are not built yet when the app is created: go by the configuration.
+    if context.backend_name("presence") != "valkey":
+        return []
+    config = context.plugin_config("presence-valkey", Config)
+    client = valkey.Valkey.from_url(
+        config.url, socket_timeout=config.timeout_s, socket_connect_timeout=config.timeout_s
+    )
+    store = ValkeyStore(client, namespace=f"{config.key_prefix}store", handle_client_shutdown=True)
+    return [store]
 
 
 @segue.hookimpl

@@ -10,7 +10,14 @@ Keys (all under ``key_prefix``):
   number of friends;
 * ``rate:<key>``: rate-limit slots (``SET NX PX``);
 * ``dev:<user>``: a hash of devices (JSON with ``last_seen``);
-* ``pb:<user>``: the playback state (JSON).
+* ``pb:<user>``: the playback state (JSON);
+* ``gv:<user>``: the user's graph version (an integer bumped by every
+  friendship or privacy change that alters their feed), read in the same
+  ``MGET`` as a feed's activity so every process knows at once when its
+  cached friend list went stale (``segue.social.feed_source``).
+
+A feed read is one ``MGET`` (graph version, now-playing keys, recent-play
+keys), encoded once per cached friend list and sent as is.
 
 Live push uses Valkey pub/sub on one connection per process; an in-process
 :class:`~segue.social.hub.Hub` fans messages out to local sockets.
@@ -30,6 +37,7 @@ from contextlib import AbstractAsyncContextManager, suppress
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import msgspec
 import structlog
 import valkey.asyncio as valkey
@@ -45,6 +53,7 @@ from segue.slots.presence import (
     PlaybackState,
     Subscription,
 )
+from segue.social.feed_source import FeedQuery
 from segue.social.hub import Hub
 from segue_presence_valkey.config import Config
 
@@ -73,9 +82,27 @@ _many_plays = msgspec.msgpack.Decoder(list[list[Play] | None]).decode
 _NIL = b"\xc0"
 
 
+def _resp(*args: str) -> bytes:
+    """A command in the Valkey protocol (RESP), encoded once and sent as is later."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        raw = arg.encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
+    return b"".join(parts)
+
+
 def _array(values: Sequence[bytes | None]) -> bytes:
     """A MessagePack array of already-packed values (None packs as nil)."""
     return b"\xdd" + len(values).to_bytes(4, "big") + b"".join(v or _NIL for v in values)
+
+
+class _VersionBatch:
+    """Graph versions asked for at the same moment, read with one ``MGET``."""
+
+    def __init__(self) -> None:
+        self.user_ids: dict[str, None] = {}
+        self.values: dict[str, int] | None = None
+        self.done = anyio.Event()
 
 
 class ValkeyPresence:
@@ -90,6 +117,7 @@ class ValkeyPresence:
             socket_connect_timeout=settings.timeout_s,
         )
         self._cache: dict[str, tuple[Activity, float]] = {}
+        self._versions: _VersionBatch | None = None
         self._hub = Hub(on_first=self._subscribe_upstream, on_last=self._unsubscribe_upstream)
         self._pubsub: Any = None
         self._renew_pubsub = False
@@ -202,6 +230,91 @@ class ValkeyPresence:
             self._cache[user_id] = (activity, now)
             activities.append(activity)
         return activities
+
+    # --- feed source (graph versions, prepared feed reads) ----------------------
+    async def graph_version(self, user_id: str) -> int | None:
+        # Every socket of a friend checks its version when a play is pushed: the
+        # calls of one moment share one MGET, sent after each of them began.
+        batch = self._versions
+        if batch is not None:
+            batch.user_ids[user_id] = None
+            await batch.done.wait()
+            return None if batch.values is None else batch.values.get(user_id)
+        batch = self._versions = _VersionBatch()
+        batch.user_ids[user_id] = None
+        try:
+            await anyio.lowlevel.checkpoint()  # others woken by the same message join here
+            self._versions = None
+            keys = [self._key("gv", u) for u in batch.user_ids]
+            raw = await self._client.mget(keys)
+            batch.values = {u: int(v or 0) for u, v in zip(batch.user_ids, raw, strict=True)}
+        except UNREACHABLE as exc:
+            self._went_away(exc)
+        finally:
+            if self._versions is batch:
+                self._versions = None
+            batch.done.set()  # values None (unreachable, cancelled): callers check the catalog
+        return None if batch.values is None else batch.values[user_id]
+
+    async def bump_graph(self, user_ids: Sequence[str]) -> None:
+        if not user_ids:
+            return
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for user_id in user_ids:
+                    pipe.incr(self._key("gv", user_id))
+                await pipe.execute()
+        except UNREACHABLE as exc:
+            # Not raised (privacy changes must succeed); readers drop their
+            # cached friend lists when they find the store unreachable.
+            self._went_away(exc)
+
+    def prepare_feed(self, viewer_id: str, user_ids: Sequence[str]) -> FeedQuery:
+        keys = [self._key("gv", viewer_id)]
+        keys += [self._key("np", u) for u in user_ids]
+        keys += [self._key("recent", u) for u in user_ids]
+        return FeedQuery(
+            viewer_id=viewer_id, user_ids=tuple(user_ids), prepared=_resp("MGET", *keys)
+        )
+
+    async def read_feed(self, query: FeedQuery, recent: int) -> tuple[int | None, list[Activity]]:
+        if recent > RECENT_KEPT:
+            version = await self.graph_version(query.viewer_id)
+            return version, await self.read_activity(query.user_ids, recent)
+        try:
+            replies = await self._send_packed(query.prepared)
+        except UNREACHABLE as exc:
+            self._went_away(exc)
+            return None, self._cached(query.user_ids, recent)
+        self._came_back()
+        count = len(query.user_ids)
+        records = _many_now_playing(_array(replies[1 : count + 1]))
+        plays = _many_plays(_array(replies[count + 1 :])) if recent > 0 else [None] * count
+        now = time.monotonic()
+        cache = self._cache
+        activities = []
+        for user_id, record, recents in zip(query.user_ids, records, plays, strict=True):
+            activity = Activity(
+                user_id=user_id, now_playing=record, recent=(recents or [])[:recent]
+            )
+            cache[user_id] = (activity, now)
+            activities.append(activity)
+        return int(replies[0] or 0), activities
+
+    async def _send_packed(self, packed: bytes) -> Any:
+        """Send an encoded command on a pooled connection and read its reply."""
+        pool = self._client.connection_pool
+        connection = await pool.get_connection("MGET")  # type: ignore[no-untyped-call]
+        try:
+            await connection.send_packed_command(packed, check_health=False)
+            return await connection.read_response()
+        except BaseException:
+            # The reply may be half read: never hand this connection out again.
+            with anyio.CancelScope(shield=True):
+                await connection.disconnect()
+            raise
+        finally:
+            await pool.release(connection)
 
     def _cached(self, user_ids: Sequence[str], recent: int) -> list[Activity]:
         oldest = time.monotonic() - self.settings.cache_ttl_s
