@@ -90,16 +90,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright(server: Server) -> Iterator[Playwright]:
-    """Playwright's driver, for the session (started after the server: it owns an event loop)."""
+    """Playwright's driver, per test module: its sync API runs an event loop in this
+    thread, which must be gone before any anyio test of another folder runs."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for the session (Debian's; nothing is downloaded)."""
+    """One headless Chromium per test module (Debian's; nothing is downloaded)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (set SEGUE_CHROMIUM to its path)")
     browser = playwright.chromium.launch(
