@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import importlib.util
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -14,11 +18,45 @@ from segue.context import SegueContext
 from segue.plugins.manager import PluginSet
 from segue.slots.catalog import CatalogBackend
 
-CATALOG_BACKENDS = ["sqlite"]
-"""Every catalog backend the contract runs against (a MongoDB one joins later)."""
+CATALOG_BACKENDS = ["sqlite", "mongodb"]
+"""Every catalog backend the contract runs against."""
 
-BACKEND_OVERRIDES: dict[str, dict[str, Any]] = {"sqlite": {}}
-"""Extra config (dotted key -> value) a backend needs, e.g. a server URL."""
+BACKEND_OVERRIDES: dict[str, dict[str, Any]] = {"sqlite": {}, "mongodb": {}}
+"""Extra config (dotted key -> value) a backend needs, e.g. a server URL.
+
+The MongoDB entry is filled per test by ``catalog_opener``: FerretDB's URL
+and a fresh database name, so that every test starts from an empty catalog.
+"""
+
+
+def _ferretdb_server() -> ModuleType:
+    """tests/playlists/ferretdb_server.py (one FerretDB helper for every suite)."""
+    loaded = sys.modules.get("ferretdb_server")
+    if loaded is not None:
+        return loaded
+    path = Path(__file__).resolve().parents[1] / "playlists" / "ferretdb_server.py"
+    spec = importlib.util.spec_from_file_location("ferretdb_server", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ferretdb_server"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def catalog_ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A FerretDB server (MongoDB wire protocol over SQLite) for the catalog tests."""
+    home = tmp_path_factory.mktemp("ferretdb-catalog")
+    with _ferretdb_server().running_ferretdb(home / "db") as url:
+        yield url
+
+
+def mongodb_overrides(url: str) -> dict[str, Any]:
+    """Config selecting the MongoDB catalog on ``url`` with a database of its own."""
+    return {
+        "plugins.catalog-mongodb.url": url,
+        "plugins.catalog-mongodb.database": f"c{uuid.uuid4().hex[:16]}",
+    }
 
 
 def load_plugins(
@@ -38,14 +76,18 @@ def load_plugins(
 class CatalogOpener:
     """Builds and starts catalog backends through the real plugin path; closes them after."""
 
-    def __init__(self, backend: str, data_dir: Path) -> None:
+    def __init__(
+        self, backend: str, data_dir: Path, backend_overrides: dict[str, Any] | None = None
+    ) -> None:
         self.backend = backend
         self.data_dir = data_dir
+        self.backend_overrides = dict(backend_overrides or {})
         self._open: list[CatalogBackend] = []
 
     async def open(self, overrides: dict[str, Any] | None = None) -> CatalogBackend:
         """A started backend on this opener's data_dir (the same files each time)."""
-        plugins, context = load_plugins(self.data_dir, self.backend, overrides)
+        extra = {**self.backend_overrides, **(overrides or {})}
+        plugins, context = load_plugins(self.data_dir, self.backend, extra)
         spec = plugins.backends["catalog"][self.backend]
         backend: CatalogBackend = spec.factory(context)  # type: ignore[assignment]
         try:
@@ -76,8 +118,13 @@ def catalog_backend_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def catalog_opener(catalog_backend_name: str, tmp_path: Path) -> AsyncIterator[CatalogOpener]:
-    opener = CatalogOpener(catalog_backend_name, tmp_path / "data")
+async def catalog_opener(
+    catalog_backend_name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[CatalogOpener]:
+    extra: dict[str, Any] = {}
+    if catalog_backend_name == "mongodb":
+        extra = mongodb_overrides(request.getfixturevalue("catalog_ferretdb_url"))
+    opener = CatalogOpener(catalog_backend_name, tmp_path / "data", extra)
     try:
         yield opener
     finally:
@@ -87,3 +134,40 @@ async def catalog_opener(catalog_backend_name: str, tmp_path: Path) -> AsyncIter
 @pytest.fixture
 async def catalog(catalog_opener: CatalogOpener) -> CatalogBackend:
     return await catalog_opener.open()
+
+
+OpenCatalog = Callable[[str], Awaitable[CatalogBackend]]
+
+
+@pytest.fixture
+async def open_catalog(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[OpenCatalog]:
+    """``await open_catalog("sqlite" | "mongodb")``: a fresh, started, empty catalog of that backend."""
+    openers: list[CatalogOpener] = []
+
+    async def open_one(backend: str) -> CatalogBackend:
+        extra: dict[str, Any] = {}
+        if backend == "mongodb":
+            extra = mongodb_overrides(request.getfixturevalue("catalog_ferretdb_url"))
+        opener = CatalogOpener(backend, tmp_path / f"data{len(openers)}", extra)
+        openers.append(opener)
+        return await opener.open()
+
+    try:
+        yield open_one
+    finally:
+        for opener in openers:
+            await opener.close_all()
+
+
+@pytest.fixture
+async def mongodb_pair(
+    tmp_path: Path, catalog_ferretdb_url: str
+) -> AsyncIterator[tuple[CatalogBackend, CatalogBackend]]:
+    """Two MongoDB catalogs on one database, as two Segue processes would open them."""
+    opener = CatalogOpener("mongodb", tmp_path / "data", mongodb_overrides(catalog_ferretdb_url))
+    try:
+        yield await opener.open(), await opener.open()
+    finally:
+        await opener.close_all()

@@ -320,7 +320,7 @@ async def test_accents_and_case_fold_into_one_artist(catalog: CatalogBackend) ->
     assert artist.name in {"Beyoncé", "BEYONCE"} and artist.track_count == 2
 
 
-async def test_musicbrainz_ids_win_over_names(catalog: CatalogBackend) -> None:
+async def test_release_ids_key_albums_and_names_key_artists(catalog: CatalogBackend) -> None:
     mb_album, mb_artist = "9162580e-5df4-32de-80cc-f45a8d8a9b1d", "b10bbbfc-cf9e-42e0-be17"
     one, two, other = await add(
         catalog,
@@ -334,14 +334,16 @@ async def test_musicbrainz_ids_win_over_names(catalog: CatalogBackend) -> None:
         scanned(
             "2.flac",
             album="Abbey Road (Remaster)",
-            artists=["Beatles"],
+            artists=["The Beatles"],
             musicbrainz_album_id=mb_album,
             musicbrainz_artist_id=mb_artist,
         ),
-        scanned("3.flac", album="Abbey Road", artists=["The Beatles"]),
+        scanned("3.flac", album="Abbey Road", artists=["the beatles"]),
     )
+    # One release id makes one album whatever its title says; the untagged copy stays apart.
     assert one.album_id == two.album_id != other.album_id
-    assert one.artist_id == two.artist_id != other.artist_id
+    # The artist is one artist whether or not a file carries its MusicBrainz id.
+    assert one.artist_id == two.artist_id == other.artist_id
     album = await catalog.get_album(one.album_id or "")
     assert album is not None
     assert album.musicbrainz_id == mb_album and album.track_count == 2
@@ -815,3 +817,40 @@ async def test_thousands_of_tracks_in_batches(catalog: CatalogBackend) -> None:
     assert [t.id for t in applied.changed] == [t.id for t in added]
     assert {s.mtime_ns for s in (await catalog.file_states(ROOT)).values()} == {1}
     assert [g.track_count for g in await catalog.list_genres()] == [2000]
+
+
+async def test_artist_tagged_with_and_without_musicbrainz_id_is_one_artist(
+    catalog: CatalogBackend,
+) -> None:
+    mbid = "5b11f4ce-a62d-471e-81fc-a69a8278c7da"
+    await add(
+        catalog,
+        scanned("1.flac", artists=["Zoë Ångström"], musicbrainz_artist_id=mbid),
+        scanned("2.flac", artists=["Zoe Angstrom"]),
+        scanned("3.flac", artists=["ZOË ÅNGSTRÖM"], musicbrainz_artist_id=mbid),
+    )
+    page = await catalog.list_artists(ListQuery(limit=50))
+    assert [(a.track_count, a.musicbrainz_id) for a in page.items] == [(3, mbid)]
+
+
+async def test_user_secrets_are_kept_per_user_and_name(catalog: CatalogBackend) -> None:
+    from segue.errors import NotFound
+
+    alice = await catalog.create_user("alice", "h", is_admin=False)
+    bob = await catalog.create_user("bob", "h", is_admin=False)
+    assert await catalog.get_user_secret(alice.id, "subsonic.password") is None
+    await catalog.set_user_secret(alice.id, "subsonic.password", "sealed-a")
+    await catalog.set_user_secret(alice.id, "subsonic.ratings", '{"t1": 4}')
+    await catalog.set_user_secret(bob.id, "subsonic.password", "sealed-b")
+    assert await catalog.get_user_secret(alice.id, "subsonic.password") == "sealed-a"
+    assert await catalog.get_user_secret(alice.id, "subsonic.ratings") == '{"t1": 4}'
+    assert await catalog.get_user_secret(bob.id, "subsonic.password") == "sealed-b"
+    # Setting again replaces; None deletes only that name of that user.
+    await catalog.set_user_secret(alice.id, "subsonic.password", "sealed-a2")
+    assert await catalog.get_user_secret(alice.id, "subsonic.password") == "sealed-a2"
+    await catalog.set_user_secret(alice.id, "subsonic.password", None)
+    assert await catalog.get_user_secret(alice.id, "subsonic.password") is None
+    assert await catalog.get_user_secret(alice.id, "subsonic.ratings") == '{"t1": 4}'
+    assert await catalog.get_user_secret(bob.id, "subsonic.password") == "sealed-b"
+    with pytest.raises(NotFound):
+        await catalog.set_user_secret("us-none", "subsonic.password", "x")

@@ -1,8 +1,9 @@
 """The catalog + users slot: tracks, albums, artists, scan state, users and credentials."""
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol, runtime_checkable
 
+from segue.catalog.transfer import CatalogChunk, ImportCounts
 from segue.models import (
     Album,
     Artist,
@@ -198,4 +199,29 @@ class CatalogBackend(Backend, Protocol):
     async def set_user_secret(self, user_id: str, name: str, value: str | None) -> None:
         """Store ``value`` under ``name`` for the user (``None`` deletes it);
         ``NotFound`` for an unknown user. Deleting a user deletes its secrets."""
+        ...
+
+
+@runtime_checkable
+class CatalogTransfer(Protocol):
+    """Optional: a catalog backend that can be copied to another (``segue catalog migrate``).
+
+    Both built-in backends (``sqlite``, ``mongodb``) implement it.
+    """
+
+    def export_catalog(self) -> AsyncIterator[CatalogChunk]:
+        """Every user, track, credential, social record, secret and the scan state, in chunks.
+
+        Users come before the records that refer to them.
+        """
+        ...
+
+    async def import_catalog(self, chunk: CatalogChunk) -> ImportCounts:
+        """Store the chunk's records that are not there yet (by id) and return how many.
+
+        Safe to repeat: a record already present is left unchanged, so a second
+        run duplicates nothing. Albums and artists are recomputed from the
+        imported tracks. Raise ``segue.errors.Conflict`` when a user of the
+        chunk has the name of another (different id) user already stored.
+        """
         ...

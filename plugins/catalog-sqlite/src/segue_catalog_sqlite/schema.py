@@ -182,5 +182,20 @@ CREATE TABLE privacy (
 );
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, _V1_CATALOG), Migration(2, _V2_SOCIAL))
+# Opaque per-user values kept for plugins (a Subsonic app password, encrypted by
+# the plugin); they go with their user.
+_V3_USER_SECRETS = """
+CREATE TABLE user_secrets (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, _V1_CATALOG),
+    Migration(2, _V2_SOCIAL),
+    Migration(3, _V3_USER_SECRETS),
+)
 """Every schema step, oldest first; ``user_version`` equals the last one applied."""

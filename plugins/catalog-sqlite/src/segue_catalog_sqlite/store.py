@@ -8,10 +8,11 @@ connection, reads on a pool of reader connections.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
 from pathlib import Path
 
+from segue.catalog.transfer import CatalogChunk, ImportCounts
 from segue.db.sqlite import AsyncSQLite
 from segue.models import (
     Album,
@@ -29,7 +30,7 @@ from segue.models import (
     User,
 )
 from segue.social.models import BlockedUser, Friend, FriendRequest, PrivacySettings
-from segue_catalog_sqlite import ingest, listing, lookups, scan_state, social, users
+from segue_catalog_sqlite import ingest, listing, lookups, scan_state, social, transfer, users
 from segue_catalog_sqlite.schema import MIGRATIONS
 
 
@@ -205,3 +206,27 @@ class SQLiteCatalog:
 
     async def set_privacy(self, user_id: str, settings: PrivacySettings) -> None:
         await self._db.write(partial(social.set_privacy, user_id=user_id, settings=settings))
+
+    # --- per-user secrets for plugins ---------------------------------------
+    async def get_user_secret(self, user_id: str, name: str) -> str | None:
+        return await self._db.read(partial(users.get_user_secret, user_id=user_id, name=name))
+
+    async def set_user_secret(self, user_id: str, name: str, value: str | None) -> None:
+        await self._db.write(
+            partial(users.set_user_secret, user_id=user_id, name=name, value=value)
+        )
+
+    # --- moving between backends (CatalogTransfer) -------------------------
+    async def export_catalog(self) -> AsyncIterator[CatalogChunk]:
+        yield await self._db.read(transfer.export_users)
+        after = ""
+        while True:
+            chunk = await self._db.read(partial(transfer.export_tracks, after=after))
+            if not chunk.tracks:
+                break
+            yield chunk
+            after = chunk.tracks[-1].id
+        yield await self._db.read(transfer.export_the_rest)
+
+    async def import_catalog(self, chunk: CatalogChunk) -> ImportCounts:
+        return await self._db.write(partial(transfer.import_catalog, chunk=chunk))

@@ -135,3 +135,23 @@ def delete_credential(conn: sqlite3.Connection, user_id: str, credential_id: str
         "DELETE FROM credentials WHERE id = ? AND user_id = ?", (credential_id, user_id)
     )
     return cursor.rowcount > 0
+
+
+def get_user_secret(conn: sqlite3.Connection, user_id: str, name: str) -> str | None:
+    row = conn.execute(
+        "SELECT value FROM user_secrets WHERE user_id = ? AND name = ?", (user_id, name)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_user_secret(conn: sqlite3.Connection, user_id: str, name: str, value: str | None) -> None:
+    if conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)).fetchone() is None:
+        raise NotFound(f"no user with id '{user_id}'")
+    if value is None:
+        conn.execute("DELETE FROM user_secrets WHERE user_id = ? AND name = ?", (user_id, name))
+        return
+    conn.execute(
+        "INSERT INTO user_secrets (user_id, name, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
+        (user_id, name, value),
+    )
