@@ -49,7 +49,7 @@ def scaleout_ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield str(url)
 
 
-CATALOG_BACKEND = os.environ.get("SEGUE_TEST_SCALEOUT_CATALOG", "sqlite")
+CATALOG_BACKEND = os.environ.get("SEGUE_TEST_SCALEOUT_CATALOG", "mongodb")
 """``sqlite``: the catalog file in the data dir all processes share (one machine);
 ``mongodb``: catalog-mongodb on the same FerretDB as the playlists (several machines)."""
 
