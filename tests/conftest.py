@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import anyio
 import pytest
+from ferretdb_server import running_ferretdb
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -260,3 +261,14 @@ async def user_headers(
     )
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {await _login(client, USER_NAME, USER_PASSWORD)}"}
+
+
+@pytest.fixture(scope="session")
+def ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One FerretDB server (MongoDB wire protocol over SQLite) for the whole run.
+
+    Started on first use; every test that uses it works in a database of its own.
+    """
+    home = tmp_path_factory.mktemp("ferretdb")
+    with running_ferretdb(home / "db") as url:
+        yield str(url)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -27,28 +24,6 @@ BACKEND_OVERRIDES: dict[str, dict[str, Any]] = {"sqlite": {}, "mongodb": {}}
 The MongoDB entry is filled per test by ``catalog_opener``: FerretDB's URL
 and a fresh database name, so that every test starts from an empty catalog.
 """
-
-
-def _ferretdb_server() -> ModuleType:
-    """tests/playlists/ferretdb_server.py (one FerretDB helper for every suite)."""
-    loaded = sys.modules.get("ferretdb_server")
-    if loaded is not None:
-        return loaded
-    path = Path(__file__).resolve().parents[1] / "playlists" / "ferretdb_server.py"
-    spec = importlib.util.spec_from_file_location("ferretdb_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ferretdb_server"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def catalog_ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A FerretDB server (MongoDB wire protocol over SQLite) for the catalog tests."""
-    home = tmp_path_factory.mktemp("ferretdb-catalog")
-    with _ferretdb_server().running_ferretdb(home / "db") as url:
-        yield url
 
 
 def mongodb_overrides(url: str) -> dict[str, Any]:
@@ -123,7 +98,7 @@ async def catalog_opener(
 ) -> AsyncIterator[CatalogOpener]:
     extra: dict[str, Any] = {}
     if catalog_backend_name == "mongodb":
-        extra = mongodb_overrides(request.getfixturevalue("catalog_ferretdb_url"))
+        extra = mongodb_overrides(request.getfixturevalue("ferretdb_url"))
     opener = CatalogOpener(catalog_backend_name, tmp_path / "data", extra)
     try:
         yield opener
@@ -149,7 +124,7 @@ async def open_catalog(
     async def open_one(backend: str) -> CatalogBackend:
         extra: dict[str, Any] = {}
         if backend == "mongodb":
-            extra = mongodb_overrides(request.getfixturevalue("catalog_ferretdb_url"))
+            extra = mongodb_overrides(request.getfixturevalue("ferretdb_url"))
         opener = CatalogOpener(backend, tmp_path / f"data{len(openers)}", extra)
         openers.append(opener)
         return await opener.open()
@@ -163,10 +138,10 @@ async def open_catalog(
 
 @pytest.fixture
 async def mongodb_pair(
-    tmp_path: Path, catalog_ferretdb_url: str
+    tmp_path: Path, ferretdb_url: str
 ) -> AsyncIterator[tuple[CatalogBackend, CatalogBackend]]:
     """Two MongoDB catalogs on one database, as two Segue processes would open them."""
-    opener = CatalogOpener("mongodb", tmp_path / "data", mongodb_overrides(catalog_ferretdb_url))
+    opener = CatalogOpener("mongodb", tmp_path / "data", mongodb_overrides(ferretdb_url))
     try:
         yield await opener.open(), await opener.open()
     finally:

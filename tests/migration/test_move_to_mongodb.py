@@ -205,13 +205,13 @@ async def test_one_box_install_moves_to_mongodb_and_valkey(
     tmp_path: Path,
     scanned_data_dir: Path,
     demo_library: Path,
-    migration_ferretdb_url: str,
+    ferretdb_url: str,
     migration_valkey_url: str,
 ) -> None:
     data_dir = tmp_path / "data"
     await anyio.to_thread.run_sync(shutil.copytree, scanned_data_dir, data_dir)
     database = f"m{uuid.uuid4().hex[:10]}"
-    one_box = one_box_config(data_dir, demo_library, migration_ferretdb_url, database)
+    one_box = one_box_config(data_dir, demo_library, ferretdb_url, database)
     config = tmp_path / "segue.toml"
     config.write_text(one_box, encoding="utf-8")
     before = await fill_one_box(config)

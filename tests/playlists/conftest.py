@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ferretdb_server import running_ferretdb
 from playlists_helpers import PLAYLIST_PLUGINS, Api
 
 import segue.runtime
@@ -17,14 +16,6 @@ from segue.slots.playlists import PlaylistsBackend
 
 PLAYLISTS_BACKENDS = ["sqlite", "mongodb"]
 """Every playlists backend the contract runs against."""
-
-
-@pytest.fixture(scope="session")
-def ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A FerretDB server (MongoDB wire protocol over SQLite) for the whole session."""
-    home = tmp_path_factory.mktemp("ferretdb")
-    with running_ferretdb(home / "db") as url:
-        yield url
 
 
 @pytest.fixture(params=PLAYLISTS_BACKENDS)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from scaleout_cluster import ADMIN_NAME, ADMIN_PASSWORD, Cluster  # type: ignore[import-not-found]
@@ -26,27 +23,6 @@ def scaleout_valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         yield server.url
     finally:
         server.stop()
-
-
-def _ferretdb_module() -> ModuleType:
-    """tests/playlists/ferretdb_server.py (test folders are not packages: load it by path)."""
-    if "ferretdb_server" in sys.modules:
-        return sys.modules["ferretdb_server"]
-    path = Path(__file__).resolve().parents[1] / "playlists" / "ferretdb_server.py"
-    spec = importlib.util.spec_from_file_location("ferretdb_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ferretdb_server"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def scaleout_ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A FerretDB server (MongoDB wire protocol) for the session."""
-    home = tmp_path_factory.mktemp("scaleout-ferretdb")
-    with _ferretdb_module().running_ferretdb(home / "db") as url:
-        yield str(url)
 
 
 CATALOG_BACKEND = os.environ.get("SEGUE_TEST_SCALEOUT_CATALOG", "mongodb")
@@ -114,7 +90,7 @@ def cluster(
     scanned_data_dir: Path,
     demo_library: Path,
     scaleout_valkey_url: str,
-    scaleout_ferretdb_url: str,
+    ferretdb_url: str,
 ) -> Iterator[Cluster]:
     """Two `segue serve`, one `segue worker` and nginx on one shared config, for the module."""
     home = tmp_path_factory.mktemp("cluster")
@@ -127,7 +103,7 @@ def cluster(
     prefix = f"s{uuid.uuid4().hex[:10]}:"
     libraries = [demo_library, new_music]
     config.write_text(
-        cluster_config(data_dir, libraries, scaleout_valkey_url, scaleout_ferretdb_url, prefix),
+        cluster_config(data_dir, libraries, scaleout_valkey_url, ferretdb_url, prefix),
         encoding="utf-8",
     )
     running = Cluster(home, config, scaleout_valkey_url, prefix, new_music)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "ferretdb" / "build.sh"
+BUILD_SCRIPT = Path(__file__).resolve().parent / "ferretdb" / "build.sh"
 START_TIMEOUT_S = 30.0
 
 
