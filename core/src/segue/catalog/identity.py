@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
 
 from segue.models import ScannedTrack
 
@@ -26,6 +29,28 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
+
+
+def sort_key(text: str) -> str:
+    """``fold``, with a fast path for ASCII text (most tags): same result, far cheaper."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return fold(text)
+
+
+def genre_key(genre: str) -> str:
+    """How genres match: exact once whitespace is normalized, ignoring case."""
+    return " ".join(genre.split()).casefold()
+
+
+def genre_pairs(genres: Iterable[str]) -> list[tuple[str, str]]:
+    """(match key, display name) for each distinct non-blank genre, in tag order."""
+    seen: dict[str, str] = {}
+    for name in genres:
+        key = genre_key(name)
+        if key:
+            seen.setdefault(key, " ".join(name.split()))
+    return list(seen.items())
 
 
 def _digest(*parts: str) -> str:
@@ -65,3 +90,78 @@ def album_id(track: ScannedTrack) -> str | None:
     if track.musicbrainz_album_id:
         return "al" + _digest("mbid", track.musicbrainz_album_id.lower())
     return "al" + _digest("name", fold(album_artist_name(track)), fold(track.album))
+
+
+class Grouping(NamedTuple):
+    """Everything a catalog derives from a track's artist and album tags."""
+
+    artist_id: str
+    artist_name: str
+    primary_artist_name: str
+    album_artist_id: str
+    album_artist_name: str
+    album_artist_mbid: str | None
+    album_id: str | None
+    artist_key: str
+    album_key: str | None
+
+
+def grouping(track: ScannedTrack) -> Grouping:
+    """The track's artist and album ids, names and sort keys."""
+    return _grouping(
+        tuple(track.artists),
+        track.album,
+        track.album_artist,
+        track.compilation,
+        track.musicbrainz_artist_id,
+        track.musicbrainz_album_id,
+        track.musicbrainz_album_artist_id,
+    )
+
+
+@lru_cache(maxsize=8192)
+def _grouping(
+    artists: tuple[str, ...],
+    album: str | None,
+    album_artist: str | None,
+    compilation: bool,
+    musicbrainz_artist_id: str | None,
+    musicbrainz_album_id: str | None,
+    musicbrainz_album_artist_id: str | None,
+) -> Grouping:
+    # Cached by the only tags it reads: a scan sees the same artist and album
+    # tags on many tracks, and folding names is the costliest step of a batch.
+    tags = ScannedTrack(
+        root="",
+        relpath="",
+        size=0,
+        mtime_ns=0,
+        content_key="",
+        codec="",
+        duration_ms=0,
+        title="",
+        artists=list(artists),
+        album=album,
+        album_artist=album_artist,
+        compilation=compilation,
+        musicbrainz_artist_id=musicbrainz_artist_id,
+        musicbrainz_album_id=musicbrainz_album_id,
+        musicbrainz_album_artist_id=musicbrainz_album_artist_id,
+    )
+    artist_name = track_artist_name(tags)
+    # The MusicBrainz id kept as the album artist's attribute: the album
+    # artist's own, or the track artist's when they are the same person.
+    album_artist_mbid = musicbrainz_album_artist_id
+    if not album_artist and not compilation:
+        album_artist_mbid = album_artist_mbid or musicbrainz_artist_id
+    return Grouping(
+        artist_id=track_artist_id(tags),
+        artist_name=artist_name,
+        primary_artist_name=artists[0] if artists else UNKNOWN_ARTIST,
+        album_artist_id=album_artist_id(tags),
+        album_artist_name=album_artist_name(tags),
+        album_artist_mbid=album_artist_mbid or None,
+        album_id=album_id(tags),
+        artist_key=sort_key(artist_name),
+        album_key=sort_key(album) if album else None,
+    )

@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from segue_catalog_mongodb.documents import Document, sort_key
+from segue.catalog.identity import sort_key
+from segue_catalog_mongodb.documents import Document
 
 K = TypeVar("K", bound=Hashable)
 

@@ -8,12 +8,12 @@ instead of expressions, which FerretDB does not evaluate.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import msgspec
 
 from segue.catalog import identity
+from segue.catalog.identity import genre_pairs, sort_key
 from segue.models import Album, Artist, Credential, ScannedTrack, Track, User
 
 Document = dict[str, Any]
@@ -23,89 +23,10 @@ TRACK_FIELDS: tuple[str, ...] = tuple(f.name for f in msgspec.structs.fields(Tra
 _TRACK_ONLY = tuple(name for name in TRACK_FIELDS if name not in FACT_FIELDS and name != "id")
 
 
-def genre_key(genre: str) -> str:
-    """How genres match: exact once whitespace is normalized, ignoring case."""
-    return " ".join(genre.split()).casefold()
-
-
-def genre_pairs(genres: list[str]) -> list[tuple[str, str]]:
-    """(match key, display name) for each distinct non-blank genre, in tag order."""
-    seen: dict[str, str] = {}
-    for name in genres:
-        key = genre_key(name)
-        if key:
-            seen.setdefault(key, " ".join(name.split()))
-    return list(seen.items())
-
-
-def sort_key(text: str) -> str:
-    """identity.fold, with a fast path for ASCII text (most tags): same result, far cheaper."""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    return identity.fold(text)
-
-
-@lru_cache(maxsize=8192)
-def _grouping(
-    artists: tuple[str, ...],
-    album: str | None,
-    album_artist: str | None,
-    compilation: bool,
-    musicbrainz_album_id: str | None,
-    musicbrainz_artist_id: str | None,
-    musicbrainz_album_artist_id: str | None,
-) -> Document:
-    """Everything identity derives from these tags (cached: a scan repeats them a lot)."""
-    tags = ScannedTrack(
-        root="",
-        relpath="",
-        size=0,
-        mtime_ns=0,
-        content_key="",
-        codec="",
-        duration_ms=0,
-        title="",
-        artists=list(artists),
-        album=album,
-        album_artist=album_artist,
-        compilation=compilation,
-        musicbrainz_album_id=musicbrainz_album_id,
-        musicbrainz_artist_id=musicbrainz_artist_id,
-        musicbrainz_album_artist_id=musicbrainz_album_artist_id,
-    )
-    artist_name = identity.track_artist_name(tags)
-    # Which MusicBrainz id names the album artist (as catalog-sqlite keeps it).
-    album_artist_mbid = musicbrainz_album_artist_id
-    if not album_artist and not compilation:
-        album_artist_mbid = album_artist_mbid or musicbrainz_artist_id
-    album_key = sort_key(album) if album else None
-    return {
-        "artist_id": identity.track_artist_id(tags),
-        "artist_name": artist_name,
-        "primary_artist_name": artists[0] if artists else identity.UNKNOWN_ARTIST,
-        "album_artist_id": identity.album_artist_id(tags),
-        "album_artist_name": identity.album_artist_name(tags),
-        "album_artist_mbid": album_artist_mbid or None,
-        "album_id": identity.album_id(tags),
-        "artist_key": sort_key(artist_name),
-        "album_key": album_key,
-        "album_key_null": album_key is None,
-    }
-
-
 def derived_fields(facts: ScannedTrack) -> Document:
     """The identity, sort and filter fields computed from a track's facts."""
-    derived = dict(
-        _grouping(
-            tuple(facts.artists),
-            facts.album,
-            facts.album_artist,
-            facts.compilation,
-            facts.musicbrainz_album_id,
-            facts.musicbrainz_artist_id,
-            facts.musicbrainz_album_artist_id,
-        )
-    )
+    derived: Document = identity.grouping(facts)._asdict()
+    derived["album_key_null"] = derived["album_key"] is None
     pairs = genre_pairs(facts.genres)
     derived.update(
         title_key=sort_key(facts.title),

@@ -13,6 +13,7 @@ from typing import TypeVar
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from segue.catalog.identity import genre_key
 from segue.catalog.listing_rules import (
     SortKeys,
     album_sort,
@@ -28,7 +29,6 @@ from segue_catalog_mongodb.documents import (
     Document,
     album_from_document,
     artist_from_document,
-    genre_key,
     track_from_document,
 )
 

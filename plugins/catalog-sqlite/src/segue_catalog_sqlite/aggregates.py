@@ -11,7 +11,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from segue_catalog_sqlite.rows import encode_json, sort_key
+from segue.catalog.identity import sort_key
+from segue_catalog_sqlite.rows import encode_json
 
 K = TypeVar("K", bound=Hashable)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable
 from typing import Any
 
+from segue.catalog.identity import genre_pairs
 from segue.models import FileState, ScanApplied, ScanChanges, Track
 from segue_catalog_sqlite import aggregates
 from segue_catalog_sqlite.rows import (
@@ -20,7 +20,6 @@ from segue_catalog_sqlite.rows import (
     Derived,
     encode_json,
     fact_values,
-    genre_key,
     make_track,
 )
 
@@ -145,18 +144,8 @@ def _write_genres(conn: sqlite3.Connection, tracks: list[Track], *, replace: lis
     conn.executemany("DELETE FROM track_genres WHERE track_id = ?", [(i,) for i in replace])
     conn.executemany(
         "INSERT OR IGNORE INTO track_genres (track_id, genre_key, genre) VALUES (?, ?, ?)",
-        [(t.id, key, name) for t in tracks for key, name in genre_keys(t.genres)],
+        [(t.id, key, name) for t in tracks for key, name in genre_pairs(t.genres)],
     )
-
-
-def genre_keys(genres: Iterable[str]) -> list[tuple[str, str]]:
-    """(match key, display name) for each distinct non-blank genre."""
-    seen: dict[str, str] = {}
-    for name in genres:
-        key = genre_key(name)
-        if key:
-            seen.setdefault(key, " ".join(name.split()))
-    return list(seen.items())
 
 
 def _evict_displaced(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from segue.catalog.identity import genre_key
 from segue.catalog.listing_rules import (
     SortKeys,
     album_sort,
@@ -26,7 +27,6 @@ from segue_catalog_sqlite.rows import (
     TRACK_SELECT,
     album_from_row,
     artist_from_row,
-    genre_key,
     track_from_row,
 )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import msgspec
 
 from segue.catalog import identity
+from segue.catalog.identity import sort_key
 from segue.models import Album, Artist, Credential, ScannedTrack, Track, User
 
 _json_encode = msgspec.json.Encoder().encode
@@ -98,18 +98,6 @@ def fact_values(track: ScannedTrack) -> list[Any]:
     return values
 
 
-def genre_key(genre: str) -> str:
-    """How genres match: exact once whitespace is normalized, ignoring case."""
-    return " ".join(genre.split()).casefold()
-
-
-def sort_key(text: str) -> str:
-    """identity.fold, with a fast path for ASCII text (most tags): same result, far cheaper."""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    return identity.fold(text)
-
-
 class Derived(msgspec.Struct, frozen=True):
     """What identity computes from a track's tags: ids, display names, sort keys."""
 
@@ -126,70 +114,11 @@ class Derived(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, track: ScannedTrack) -> Derived:
-        grouping = _grouping(
-            tuple(track.artists),
-            track.album,
-            track.album_artist,
-            track.compilation,
-            track.musicbrainz_artist_id,
-            track.musicbrainz_album_id,
-            track.musicbrainz_album_artist_id,
-        )
-        return cls(*grouping, title_key=sort_key(track.title))
+        return cls(*identity.grouping(track), title_key=sort_key(track.title))
 
     def values(self) -> tuple[Any, ...]:
         """Values in DERIVED_COLUMNS order (the field order)."""
         return msgspec.structs.astuple(self)
-
-
-@lru_cache(maxsize=8192)
-def _grouping(
-    artists: tuple[str, ...],
-    album: str | None,
-    album_artist: str | None,
-    compilation: bool,
-    musicbrainz_artist_id: str | None,
-    musicbrainz_album_id: str | None,
-    musicbrainz_album_artist_id: str | None,
-) -> tuple[str, str, str, str, str, str | None, str | None, str, str | None]:
-    """Everything identity derives from these tags (the only ones it reads).
-
-    Cached: a scan sees the same artist and album tags on many tracks, and
-    folding names for ids is the costliest step of storing a batch.
-    """
-    tags = ScannedTrack(
-        root="",
-        relpath="",
-        size=0,
-        mtime_ns=0,
-        content_key="",
-        codec="",
-        duration_ms=0,
-        title="",
-        artists=list(artists),
-        album=album,
-        album_artist=album_artist,
-        compilation=compilation,
-        musicbrainz_artist_id=musicbrainz_artist_id,
-        musicbrainz_album_id=musicbrainz_album_id,
-        musicbrainz_album_artist_id=musicbrainz_album_artist_id,
-    )
-    artist_name = identity.track_artist_name(tags)
-    # Mirrors identity.album_artist_id: which MusicBrainz id names the album artist.
-    album_artist_mbid = musicbrainz_album_artist_id
-    if not album_artist and not compilation:
-        album_artist_mbid = album_artist_mbid or musicbrainz_artist_id
-    return (
-        identity.track_artist_id(tags),
-        artist_name,
-        artists[0] if artists else identity.UNKNOWN_ARTIST,
-        identity.album_artist_id(tags),
-        identity.album_artist_name(tags),
-        album_artist_mbid or None,
-        identity.album_id(tags),
-        sort_key(artist_name),
-        sort_key(album) if album else None,
-    )
 
 
 def make_track(
