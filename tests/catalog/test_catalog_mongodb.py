@@ -84,3 +84,17 @@ async def test_one_name_one_user_across_processes(
         tg.start_soon(create, two, "BOB")
     assert sorted(outcomes) == ["conflict", "created"]
     assert await one.count_users() == 1
+
+
+async def test_two_scans_adding_one_file_at_once_keep_it_once(
+    mongodb_pair: tuple[CatalogBackend, CatalogBackend],
+) -> None:
+    one, two = mongodb_pair
+    await one.apply_scan(ScanChanges(root="/music", added=[scanned("a.flac")]))
+    for round_ in range(5):
+        new = scanned(f"new-{round_}.flac")
+        async with anyio.create_task_group() as tg:
+            for catalog in (one, two):  # both processes saw the new file in their own scan
+                tg.start_soon(catalog.apply_scan, ScanChanges(root="/music", added=[new]))
+        page = await two.list_tracks(ListQuery(limit=100))
+        assert [t.title for t in page.items].count(new.title) == 1, page.items

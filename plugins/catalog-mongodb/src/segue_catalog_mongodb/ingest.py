@@ -116,36 +116,52 @@ async def apply_scan(
     if inserts:
         await db["tracks"].bulk_write(inserts, ordered=False)
 
-    removed += await _evict_displaced(db, [*changed, *added], touched, swap=swap)
+    evicted = set(await _evict_displaced(db, [*changed, *added], touched))
     await aggregates.recompute(db, touched)
-    return ScanApplied(added=added, changed=changed, removed=removed)
+    # A track this batch placed may itself have lost its path to a concurrent scan's copy.
+    placed = {t.id for t in [*changed, *added]}
+    return ScanApplied(
+        added=[t for t in added if t.id not in evicted],
+        changed=[t for t in changed if t.id not in evicted],
+        removed=removed + sorted(evicted - placed),
+    )
 
 
 async def _evict_displaced(
-    db: AsyncDatabase[Document], placed: list[Track], touched: aggregates.Touched, *, swap: bool
+    db: AsyncDatabase[Document], placed: list[Track], touched: aggregates.Touched
 ) -> list[str]:
-    """Mark missing any other present track still recorded at a path this batch placed a file at.
+    """Keep one present track per path this batch placed a file at: the newest.
 
     One path holds one file: if a scanner reports a new file where an
-    unreported track was, that track is no longer there.
+    unreported track was, that track is no longer there. Two processes
+    scanning at once may each add the same new file under its own id; each
+    then keeps the newest (last updated, then highest id) and marks the
+    others missing, so both arrive at the same single track.
     """
     if not placed:
         return []
-    placed_ids = {t.id for t in placed}
     paths = {(t.root, t.relpath) for t in placed}
     query = {
         "root": {"$in": sorted({root for root, _ in paths})},
         "relpath": {"$in": sorted({relpath for _, relpath in paths})},
         "missing": False,
     }
-    evicted: list[Document] = []
+    present: dict[tuple[str, str], list[Document]] = {}
     async for doc in db["tracks"].find(query):
-        if doc["_id"] in placed_ids or (doc["root"], doc["relpath"]) not in paths:
-            continue
-        evicted.append({**doc, "missing": True})
-        touched.add_document(doc)
-    await rewrite(db, evicted, swap=swap)
-    return [doc["_id"] for doc in evicted]
+        path = (doc["root"], doc["relpath"])
+        if path in paths:
+            present.setdefault(path, []).append(doc)
+    evicted: list[str] = []
+    for docs in present.values():
+        newest = max(docs, key=lambda doc: (doc["updated_at"], doc["_id"]))
+        for doc in docs:
+            if doc is not newest:
+                evicted.append(doc["_id"])
+                touched.add_document(doc)
+    if evicted:
+        # A flag set in place (not a rewrite): concurrent scans may evict the same track.
+        await db["tracks"].update_many({"_id": {"$in": evicted}}, {"$set": {"missing": True}})
+    return evicted
 
 
 async def rewrite(db: AsyncDatabase[Document], docs: list[Document], *, swap: bool) -> None:
