@@ -23,7 +23,7 @@ from segue.context import SegueContext
 from segue.runtime import open_context
 from segue.social import friends
 from segue.social.activity import activity_service
-from segue.social.feed_source import FeedQuery, FeedSource
+from segue.social.feed_source import FRIENDSHIP_STEP, FeedQuery, FeedSource
 from segue.social.friend_cache import FriendCache
 from segue.social.models import PrivacySettings
 
@@ -49,16 +49,21 @@ async def test_graph_versions_move_and_feed_reads_match_activity(live: LiveServe
     assert isinstance(source, FeedSource)
     alice, bob, carol = [await live.user(n) for n in ("alice", "bob", "carol")]
     assert await source.graph_version(bob.id) == 0
-    await live.befriend(alice, bob)  # bumps both
+    await live.befriend(alice, bob)  # bumps both by a friendship step
     await source.bump_graph([bob.id, carol.id])
-    assert await source.graph_version(bob.id) == 2
+    assert await source.graph_version(bob.id) == FRIENDSHIP_STEP + 1
     assert await source.graph_version(carol.id) == 1
+    assert await source.graph_versions([carol.id, alice.id, bob.id]) == [
+        1,
+        FRIENDSHIP_STEP,
+        FRIENDSHIP_STEP + 1,
+    ]
     one, two = (await live.track_ids())[:2]
     await play(live, alice, one)
     await play(live, alice, two)
     query = source.prepare_feed(bob.id, [alice.id, carol.id])
     version, activities = await source.read_feed(query, 3)
-    assert version == 2
+    assert version == FRIENDSHIP_STEP + 1
     assert activities == await presence.read_activity([alice.id, carol.id], 3)
     assert [p.track_id for p in activities[0].recent] == [two, one] and not activities[1].recent
     _version, longer = await source.read_feed(query, 5)  # more than the compact copy holds

@@ -92,11 +92,13 @@ class Connection:
         self.user = socket.user
         self.session = LiveSession(context, self.user.id)
         self.device: Device | None = None
-        self._send_lock = anyio.Lock()
+        # Uncontended most of the time: no trip through the event loop then.
+        self._send_lock = anyio.Lock(fast_acquire=True)
 
     async def send(self, message: dict[str, Any]) -> None:
+        text = _encoded(message)
         async with self._send_lock:
-            await self.socket.send_text(_encode(message).decode())
+            await self.socket.send_text(text)
 
     async def push(self, messages: AsyncIterator[dict[str, Any]]) -> None:
         async for message in messages:
@@ -162,6 +164,20 @@ class Connection:
                 await activity_service(self.context).presence.remove_device(
                     self.user.id, self.device.id
                 )
+
+
+_last_encoded: tuple[dict[str, Any] | None, str] = (None, "")
+
+
+def _encoded(message: dict[str, Any]) -> str:
+    """The message as JSON text. A pushed message is one object handed to every
+    socket that receives it: it is encoded once, for the first of them."""
+    global _last_encoded
+    last, text = _last_encoded
+    if last is not message:
+        text = _encode(message).decode()
+        _last_encoded = (message, text)
+    return text
 
 
 def _error(of: str | None, detail: str) -> dict[str, Any]:

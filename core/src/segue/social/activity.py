@@ -26,7 +26,7 @@ from segue.context import SegueContext, SlotUnavailable
 from segue.errors import InvalidInput, NotFound
 from segue.models import Track
 from segue.slots.presence import Activity, NowPlaying, Play, PlaybackState, PresenceBackend
-from segue.social.feed_source import FeedSource
+from segue.social.feed_source import FRIENDSHIP_STEP, FeedSource
 from segue.social.friend_cache import FriendCache
 from segue.social.live import activity_channel, user_channel
 from segue.social.models import Friend, PrivacySettings
@@ -77,6 +77,10 @@ class ActivityService:
         # With graph versions in the store, friend lists can be cached safely.
         self._source = presence if isinstance(presence, FeedSource) else None
         self._friends = FriendCache()
+        # Users' privacy settings as of their own graph version, for live delivery:
+        # one catalog read per change per process, not one per socket.
+        self._privacy: dict[str, tuple[int, PrivacySettings]] = {}
+        self._privacy_reads: dict[tuple[str, int], anyio.Event] = {}
 
     def _lock(self, user_id: str) -> anyio.Lock:
         return self._locks[hash(user_id) % _LOCK_STRIPES]
@@ -189,7 +193,8 @@ class ActivityService:
             await self.context.catalog.set_privacy(user_id, settings)
             if self._source is not None:
                 friends = await self.context.catalog.list_friends(user_id)
-                await self._source.bump_graph([f.user_id for f in friends])
+                # The user's own version too: live sessions cache privacy by it.
+                await self._source.bump_graph([user_id, *(f.user_id for f in friends)])
             hidden = not may_see(settings, time.time())
             if hidden:
                 await self._withdraw(user_id)
@@ -199,7 +204,7 @@ class ActivityService:
     async def friends_changed(self, a: str, b: str, *, parted: bool) -> None:
         """Tell both users' sockets; if they parted, each drops the other's activity."""
         if self._source is not None:
-            await self._source.bump_graph([a, b])
+            await self._source.bump_graph([a, b], FRIENDSHIP_STEP)
         for me, other in ((a, b), (b, a)):
             if parted:
                 await self.presence.publish(
@@ -270,6 +275,32 @@ class ActivityService:
                 items.append(entry)
         items.sort(key=_entry_time, reverse=True)
         return Feed(items=items, generated_at=now)
+
+    async def privacy_at(self, user_id: str, version: int) -> PrivacySettings:
+        """The user's privacy settings, read from the catalog after their graph version
+        was seen at ``version`` (shared by every socket of this process)."""
+        while True:
+            cached = self._privacy.get(user_id)
+            if cached is not None and cached[0] >= version:
+                return cached[1]
+            key = (user_id, version)
+            reading = self._privacy_reads.get(key)
+            if reading is None:
+                break
+            await reading.wait()
+        done = self._privacy_reads[key] = anyio.Event()
+        try:
+            privacy = await self.context.catalog.get_privacy(user_id)
+            # A newer version may have been stored meanwhile: it wins.
+            cached = self._privacy.get(user_id)
+            if cached is None or cached[0] < version:
+                if len(self._privacy) > 100_000:
+                    self._privacy.clear()
+                self._privacy[user_id] = (version, privacy)
+            return privacy
+        finally:
+            del self._privacy_reads[key]
+            done.set()
 
     async def deliverable(
         self, viewer_id: str, channel: str, message: dict[str, Any]

@@ -9,6 +9,11 @@ as long as the viewer's version has not moved, and the feed read fetches
 that version in the same round trip as the activity, so a change made by
 any ``segue serve`` process is seen by the very next read everywhere.
 
+Versions move by ``FRIENDSHIP_STEP`` when a friendship starts or ends and by 1
+when a friend's privacy changes (and a user's own version moves by 1 when
+their privacy changes), so a live session can tell "my friends changed"
+(``version // FRIENDSHIP_STEP`` moved) from "someone's privacy changed".
+
 Backends without these methods work as before: the friend list is read
 from the catalog on every feed read.
 """
@@ -20,6 +25,9 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from segue.slots.presence import Activity
+
+FRIENDSHIP_STEP = 1 << 20
+"""What a friendship change adds to a graph version (privacy changes add 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +49,12 @@ class FeedSource(Protocol):
         """The user's graph version (0 if never bumped); None while the store is unreachable."""
         ...
 
-    async def bump_graph(self, user_ids: Sequence[str]) -> None:
-        """Move these users' graph versions on: their cached friend lists are stale now."""
+    async def graph_versions(self, user_ids: Sequence[str]) -> list[int] | None:
+        """Several users' graph versions in one read (None while the store is unreachable)."""
+        ...
+
+    async def bump_graph(self, user_ids: Sequence[str], step: int = 1) -> None:
+        """Move these users' graph versions on by ``step``: their cached friend lists are stale now."""
         ...
 
     def prepare_feed(self, viewer_id: str, user_ids: Sequence[str]) -> FeedQuery:

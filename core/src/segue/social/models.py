@@ -5,7 +5,11 @@ from __future__ import annotations
 import msgspec
 
 
-class PrivacySettings(msgspec.Struct, kw_only=True):
+# gc=False on the shapes every live session keeps by the hundred (its friend
+# snapshot): they hold no references that could form a cycle, and a server
+# with a thousand sockets would otherwise make each full garbage collection
+# walk a few hundred thousand of them (pauses seen as push latency).
+class PrivacySettings(msgspec.Struct, kw_only=True, gc=False):
     """What a user lets friends see of their listening."""
 
     private_session: bool = False
@@ -35,7 +39,7 @@ class FriendRequest(msgspec.Struct, kw_only=True):
     created_at: float
 
 
-class Friend(msgspec.Struct, kw_only=True):
+class Friend(msgspec.Struct, kw_only=True, gc=False):
     """One of a user's friends, with the friend's privacy settings (for the feed)."""
 
     user_id: str

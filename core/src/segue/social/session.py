@@ -6,7 +6,10 @@ channel of each current friend, re-syncs those when the friend list changes
 delivery time. The check uses the session's own snapshot of the friend list
 (with privacy settings) while the user's graph version has not moved
 (``segue.social.feed_source``; one read of the presence store, no catalog
-query per message), and ``ActivityService.deliverable`` otherwise. The
+query per message). When only privacy moved (a friend's settings changed),
+the subject's settings come from ``ActivityService.privacy_at``, read once
+per change per process; when friendships moved, ``ActivityService.deliverable``
+checks each message until the snapshot is renewed. The
 WebSocket handler (``segue.api.ws``) sends what it yields.
 """
 
@@ -20,7 +23,7 @@ from typing import Any
 from segue.context import SegueContext
 from segue.slots.presence import Subscription
 from segue.social.activity import ACTIVITY, FRIENDS_CHANGED, activity_service, may_see
-from segue.social.feed_source import FeedSource
+from segue.social.feed_source import FRIENDSHIP_STEP, FeedSource
 from segue.social.live import ACTIVITY_PREFIX, activity_channel, user_channel
 from segue.social.models import Friend
 
@@ -84,22 +87,31 @@ class LiveSession:
         """The message if this user may receive it now (see ``ActivityService.deliverable``)."""
         if message.get("type") != ACTIVITY or self._source is None or self._version is None:
             return await self.service.deliverable(self.user_id, channel, message)
-        current = await self._source.graph_version(self.user_id)
-        if current is None:
+        subject = channel.removeprefix(ACTIVITY_PREFIX)
+        versions = await self._source.graph_versions([self.user_id, subject])
+        if versions is None:
             return await self.service.deliverable(self.user_id, channel, message)
-        if current != self._version:
-            # Friends or a friend's privacy changed. All of the friend's friends
-            # notice at once: each checks this message alone against the catalog
-            # and renews its whole snapshot (a heavier read) only once things settle.
+        current, subject_version = versions
+        if current // FRIENDSHIP_STEP != self._version // FRIENDSHIP_STEP:
+            # Friends changed. Both users notice at once: each checks this
+            # message alone against the catalog and renews its whole snapshot
+            # (a heavier read) only once things settle.
             moment = time.monotonic()
             if self._stale_since is None:
                 self._stale_since = moment
             if moment - self._stale_since < RESYNC_AFTER_S:
                 return await self.service.deliverable(self.user_id, channel, message)
             await self._sync_friends(subscription)
-            if self._version != current:
+            if self._version is None or (
+                self._version // FRIENDSHIP_STEP != current // FRIENDSHIP_STEP
+            ):
                 return await self.service.deliverable(self.user_id, channel, message)
-        friend = self._friends.get(channel.removeprefix(ACTIVITY_PREFIX))
-        if friend is None or not may_see(friend.privacy, time.time()):
+        friend = self._friends.get(subject)
+        if friend is None:
             return None
-        return message
+        privacy = friend.privacy
+        if current != self._version:
+            # Some friend's privacy changed since the snapshot: the subject's own
+            # settings, read once per change in this process, decide.
+            privacy = await self.service.privacy_at(subject, subject_version)
+        return message if may_see(privacy, time.time()) else None

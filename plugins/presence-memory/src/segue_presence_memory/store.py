@@ -83,9 +83,12 @@ class MemoryPresence:
     async def graph_version(self, user_id: str) -> int | None:
         return self._graph.get(user_id, 0)
 
-    async def bump_graph(self, user_ids: Sequence[str]) -> None:
+    async def graph_versions(self, user_ids: Sequence[str]) -> list[int] | None:
+        return [self._graph.get(u, 0) for u in user_ids]
+
+    async def bump_graph(self, user_ids: Sequence[str], step: int = 1) -> None:
         for user_id in user_ids:
-            self._graph[user_id] = self._graph.get(user_id, 0) + 1
+            self._graph[user_id] = self._graph.get(user_id, 0) + step
 
     def prepare_feed(self, viewer_id: str, user_ids: Sequence[str]) -> FeedQuery:
         return FeedQuery(viewer_id=viewer_id, user_ids=tuple(user_ids))

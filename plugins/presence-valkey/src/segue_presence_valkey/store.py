@@ -233,15 +233,19 @@ class ValkeyPresence:
 
     # --- feed source (graph versions, prepared feed reads) ----------------------
     async def graph_version(self, user_id: str) -> int | None:
-        # Every socket of a friend checks its version when a play is pushed: the
+        versions = await self.graph_versions([user_id])
+        return None if versions is None else versions[0]
+
+    async def graph_versions(self, user_ids: Sequence[str]) -> list[int] | None:
+        # Every socket of a friend checks versions when a play is pushed: the
         # calls of one moment share one MGET, sent after each of them began.
         batch = self._versions
         if batch is not None:
-            batch.user_ids[user_id] = None
+            batch.user_ids.update(dict.fromkeys(user_ids))
             await batch.done.wait()
-            return None if batch.values is None else batch.values.get(user_id)
+            return None if batch.values is None else [batch.values[u] for u in user_ids]
         batch = self._versions = _VersionBatch()
-        batch.user_ids[user_id] = None
+        batch.user_ids.update(dict.fromkeys(user_ids))
         try:
             await anyio.lowlevel.checkpoint()  # others woken by the same message join here
             self._versions = None
@@ -254,15 +258,15 @@ class ValkeyPresence:
             if self._versions is batch:
                 self._versions = None
             batch.done.set()  # values None (unreachable, cancelled): callers check the catalog
-        return None if batch.values is None else batch.values[user_id]
+        return None if batch.values is None else [batch.values[u] for u in user_ids]
 
-    async def bump_graph(self, user_ids: Sequence[str]) -> None:
+    async def bump_graph(self, user_ids: Sequence[str], step: int = 1) -> None:
         if not user_ids:
             return
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for user_id in user_ids:
-                    pipe.incr(self._key("gv", user_id))
+                    pipe.incrby(self._key("gv", user_id), step)
                 await pipe.execute()
         except UNREACHABLE as exc:
             # Not raised (privacy changes must succeed); readers drop their
