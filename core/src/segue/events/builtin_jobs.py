@@ -31,8 +31,9 @@ log = structlog.get_logger("segue.events")
 
 PLAYBACK_TOPIC = "playback"
 PLAYBACK_HOOKS_GROUP = "core.playback-hooks"
-PLAYBACK_HOOKS_BATCH = 500
-"""Most playback events handed to the playback_event hooks per claim."""
+PLAYBACK_HOOKS_BATCH = 2000
+"""Most playback events handed to the playback hooks per claim (and written to the
+listening history in one transaction): as many as the royalty counter takes at once."""
 DRAIN_TIMEOUT = 10.0
 """Seconds shutdown waits for the deliveries in hand to finish."""
 
