@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ import anyio
 import httpx
 import pytest
 from click.testing import CliRunner
+from net_helpers import free_port
 
 from segue.auth.passwords import verify_password
 from segue.cli.main import build_cli
@@ -118,12 +118,6 @@ def test_user_add_as_a_real_process(config: Path, tmp_path: Path) -> None:
     user, hashed = anyio.run(stored_user, config, "erin")
     assert user is not None and user.is_admin is False
     assert anyio.run(verify_password, "piped-password", hashed)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_answers_and_stops_on_sigterm(tmp_path: Path, demo_library: Path) -> None:

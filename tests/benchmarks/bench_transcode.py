@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ import httpx
 from anyio.abc import Process
 
 from segue.runtime import open_context
+from segue_events_valkey.testing import free_port
 from segue_transcoder.encode import Output, encode, ladder_args, temp_path
 from segue_transcoder.ffmpeg import find_tool, run_ffmpeg
 from segue_transcoder.ladder import DEFAULT_LADDER
@@ -55,13 +55,6 @@ RANGE_RATIO_TARGET = 0.5
 RANGE_SIZE = 64 * 1024
 PASSWORD = "bench-password"
 SEGUE = str(Path(sys.executable).with_name("segue"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def make_source(path: Path, seconds: int) -> None:

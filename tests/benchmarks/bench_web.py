@@ -26,7 +26,6 @@ import argparse
 import importlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from typing import NamedTuple
 import anyio
 import httpx
 from playwright.sync_api import Browser, sync_playwright
+
+from segue_events_valkey.testing import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SEGUE = Path(sys.executable).with_name("segue")
@@ -55,13 +56,6 @@ PASSWORD = "bench-web-password"
 # The first meaningful element of each page (see web/TESTIDS.md).
 LOGIN_READY = "#app[data-state=login] form input[type=password]"
 HOME_READY = "main[data-view=home]:not([aria-busy=true])"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def demo_library(tracks: int) -> Path:

@@ -14,10 +14,10 @@ from deploy_helpers import (
     RunningSegue,
     dockerfile_env,
     dockerfile_stages,
-    free_port,
     segue_environment,
     wait_until_serving,
 )
+from net_helpers import free_port
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -135,12 +134,6 @@ def load_compose(environ: Mapping[str, str]) -> dict[str, Any]:
     assert isinstance(raw, dict)
     result: dict[str, Any] = interpolate(raw, environ)
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def nginx_test(config: Path) -> subprocess.CompletedProcess[str]:

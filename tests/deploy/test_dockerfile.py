@@ -18,9 +18,9 @@ from deploy_helpers import (
     dockerfile_env,
     dockerfile_stages,
     exec_form,
-    free_port,
     segue_environment,
 )
+from net_helpers import free_port
 
 from segue.cli.main import build_cli
 from segue.runtime import load

@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 import httpx
 import pytest
-from deploy_helpers import DOCKER, RunningSegue, free_port, nginx_test
+from deploy_helpers import DOCKER, RunningSegue, nginx_test
+from net_helpers import free_port
 
 EXAMPLE = (DOCKER / "nginx.conf").read_text(encoding="utf-8")
 

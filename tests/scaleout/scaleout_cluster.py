@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from net_helpers import free_port
 
 SEGUE = Path(sys.executable).parent / "segue"
 NGINX = Path(shutil.which("nginx") or "/usr/sbin/nginx")
@@ -26,13 +26,6 @@ ADMIN_PASSWORD = "admin-password-for-tests"
 """The admin of the scanned demo data dir (see tests/conftest.py)."""
 START_TIMEOUT_S = 60.0
 """Two cores shared with other work: a cold `segue serve` may take a while to import."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from net_helpers import free_port
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -41,7 +42,6 @@ from web_helpers import (
     Server,
     api_login,
     demo_library,
-    free_port,
     server_config,
     wait_ready,
     wait_scanned,

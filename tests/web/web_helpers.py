@@ -9,7 +9,6 @@ import importlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -83,13 +82,6 @@ class Server:
             headers={"Authorization": f"Bearer {account.token}"},
             timeout=30,
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def demo_library(cache: Path) -> Path:
