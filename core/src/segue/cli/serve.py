@@ -15,6 +15,7 @@ import uvicorn
 
 from segue.app import create_app
 from segue.cli.options import config_option
+from segue.collector import SurvivorFreezer
 from segue.context import SegueContext
 from segue.errors import SegueError
 from segue.logging import configure_logging
@@ -133,26 +134,31 @@ def serve(
 
     async def main() -> None:
         exit_code: object = 0
-        async with running(context), anyio.create_task_group() as tg:
+        freezer = SurvivorFreezer()
+        try:
+            async with running(context), anyio.create_task_group() as tg:
 
-            async def run_server() -> None:
-                nonlocal exit_code
-                try:
-                    await server.serve()
-                except SystemExit as exc:  # uvicorn exits when it cannot bind or start
-                    exit_code = exc.code
-                finally:
-                    assert server.startup_done is not None
-                    server.startup_done.set()
+                async def run_server() -> None:
+                    nonlocal exit_code
+                    try:
+                        await server.serve()
+                    except SystemExit as exc:  # uvicorn exits when it cannot bind or start
+                        exit_code = exc.code
+                    finally:
+                        assert server.startup_done is not None
+                        server.startup_done.set()
 
-            server.startup_done = anyio.Event()
-            tg.start_soon(run_server)
-            await server.startup_done.wait()
-            if server.started:
-                url_host = f"[{settings.host}]" if ":" in settings.host else settings.host
-                click.echo(
-                    f"Segue is serving at http://{url_host}:{_bound_port(server, settings.port)}/"
-                )
+                server.startup_done = anyio.Event()
+                tg.start_soon(run_server)
+                await server.startup_done.wait()
+                if server.started:
+                    freezer.install()
+                    url_host = f"[{settings.host}]" if ":" in settings.host else settings.host
+                    click.echo(
+                        f"Segue is serving at http://{url_host}:{_bound_port(server, settings.port)}/"
+                    )
+        finally:
+            freezer.uninstall()
         if exit_code not in (0, None):
             raise SegueError(
                 f"the HTTP server could not start on {settings.host}:{settings.port} "
