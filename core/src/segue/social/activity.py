@@ -80,6 +80,9 @@ class ActivityService:
         # Users' privacy settings as of their own graph version, for live delivery:
         # one catalog read per change per process, not one per socket.
         self._privacy: dict[str, tuple[int, PrivacySettings]] = {}
+        # Each user's recent plays as last shown in a feed, by the plays they came
+        # from: most friends' plays do not change between two reads.
+        self._recent_shown: dict[str, tuple[list[Play], list[FeedPlay], float]] = {}
         self._privacy_reads: dict[tuple[str, int], anyio.Event] = {}
 
     def _lock(self, user_id: str) -> anyio.Lock:
@@ -270,11 +273,44 @@ class ActivityService:
                 privacy, now
             ):
                 continue
-            entry = _feed_entry(activity, friend.name, tracks, now)
+            entry = self._feed_entry(activity, friend.name, tracks, now)
             if entry is not None:
                 items.append(entry)
         items.sort(key=_entry_time, reverse=True)
         return Feed(items=items, generated_at=now)
+
+    def _feed_entry(
+        self, activity: Activity, name: str, tracks: dict[str, TrackSummary], now: float
+    ) -> FeedEntry | None:
+        # Runs once per friend on every feed read: kept to plain attribute reads.
+        shown = self._recent_shown.get(activity.user_id)
+        # Same Play objects (the backends hand out what they decoded): no new work.
+        if shown is not None and shown[0] == activity.recent:
+            recent, at = shown[1], shown[2]
+        else:
+            recent, at, complete = _recent_plays(activity.recent, tracks)
+            if complete:
+                if len(self._recent_shown) > 100_000:
+                    self._recent_shown.clear()
+                self._recent_shown[activity.user_id] = (activity.recent, recent, at)
+        now_playing = None
+        record = activity.now_playing
+        if record is not None:
+            track = record.track or tracks.get(record.track_id)
+            if track is not None:
+                position = record.position_ms + max(0, int((now - record.updated_at) * 1000))
+                now_playing = FeedNowPlaying(
+                    track=track,
+                    context=record.context,
+                    started_at=record.started_at,
+                    position_ms=min(position, track.duration_ms),
+                )
+                at = max(at, record.started_at)
+        if now_playing is None and not recent:
+            return None
+        return FeedEntry(
+            user_id=activity.user_id, name=name, now_playing=now_playing, recent=recent, at=at
+        )
 
     async def privacy_at(self, user_id: str, version: int) -> PrivacySettings:
         """The user's privacy settings, read from the catalog after their graph version
@@ -331,36 +367,24 @@ def _entry_time(entry: FeedEntry) -> float:
     return entry.at
 
 
-def _feed_entry(
-    activity: Activity, name: str, tracks: dict[str, TrackSummary], now: float
-) -> FeedEntry | None:
-    # Runs once per friend on every feed read: kept to plain attribute reads.
+def _recent_plays(
+    plays: Sequence[Play], tracks: dict[str, TrackSummary]
+) -> tuple[list[FeedPlay], float, bool]:
+    """The plays as feed items, the latest play time (-1: none), and whether every
+    play carried its own track details (then the result may be reused)."""
     at = -1.0
-    now_playing = None
-    record = activity.now_playing
-    if record is not None:
-        track = record.track or tracks.get(record.track_id)
-        if track is not None:
-            position = record.position_ms + max(0, int((now - record.updated_at) * 1000))
-            now_playing = FeedNowPlaying(
-                track=track,
-                context=record.context,
-                started_at=record.started_at,
-                position_ms=min(position, track.duration_ms),
-            )
-            at = record.started_at
     recent = []
-    for play in activity.recent:
-        summary = play.track or tracks.get(play.track_id)
+    complete = True
+    for play in plays:
+        summary = play.track
+        if summary is None:
+            complete = False
+            summary = tracks.get(play.track_id)
         if summary is not None:
             recent.append(FeedPlay(track=summary, played_at=play.played_at, context=play.context))
             if play.played_at > at:
                 at = play.played_at
-    if now_playing is None and not recent:
-        return None
-    return FeedEntry(
-        user_id=activity.user_id, name=name, now_playing=now_playing, recent=recent, at=at
-    )
+    return recent, at, complete
 
 
 _services: weakref.WeakKeyDictionary[SegueContext, ActivityService] = weakref.WeakKeyDictionary()

@@ -2,15 +2,15 @@
 
 Keys (all under ``key_prefix``):
 
-* ``np:<user>``: the now-playing record (JSON) with a TTL of the track's
+* ``np:<user>``: the now-playing record (MessagePack) with a TTL of the track's
   remaining time plus the grace period;
 * ``hist:<user>``: recent plays, a sorted set by time capped at ``history_size``;
-* ``recent:<user>``: a copy of the newest ``RECENT_KEPT`` plays as one JSON
-  array, so that a feed read is two ``MGET`` in one pipeline whatever the
+* ``recent:<user>``: a copy of the newest ``RECENT_KEPT`` plays as one
+  MessagePack array, so that a feed read is two ``MGET`` in one pipeline whatever the
   number of friends;
 * ``rate:<key>``: rate-limit slots (``SET NX PX``);
-* ``dev:<user>``: a hash of devices (JSON with ``last_seen``);
-* ``pb:<user>``: the playback state (JSON);
+* ``dev:<user>``: a hash of devices (MessagePack, with ``last_seen``);
+* ``pb:<user>``: the playback state (MessagePack);
 * ``gv:<user>``: the user's graph version (an integer bumped by every
   friendship or privacy change that alters their feed), read in the same
   ``MGET`` as a feed's activity so every process knows at once when its
@@ -78,7 +78,7 @@ _message = msgspec.json.Decoder(dict[str, Any]).decode
 # Many values decoded in one call (joined into one MessagePack array): far less
 # Python per friend.
 _many_now_playing = msgspec.msgpack.Decoder(list[NowPlaying | None]).decode
-_many_plays = msgspec.msgpack.Decoder(list[list[Play] | None]).decode
+_plays = msgspec.msgpack.Decoder(list[Play]).decode
 _NIL = b"\xc0"
 
 
@@ -105,6 +105,32 @@ class _VersionBatch:
         self.done = anyio.Event()
 
 
+class _Seen:
+    """A user's activity as this process last read it, with the stored bytes it came from.
+
+    A feed read compares the bytes Valkey returns with these: an unchanged record
+    (most of them, most of the time) is not decoded again, and the same
+    ``Activity`` object is handed out. It is also the outage cache.
+    """
+
+    __slots__ = ("activity", "now_playing_raw", "recent", "recent_raw", "seen_at")
+
+    def __init__(
+        self,
+        activity: Activity,
+        now_playing_raw: bytes | None,
+        recent_raw: bytes | None,
+        recent: int,
+        seen_at: float,
+    ) -> None:
+        self.activity = activity
+        self.now_playing_raw = now_playing_raw
+        self.recent_raw = recent_raw
+        self.recent = recent
+        """Plays asked for when decoded (-1: decoded from elsewhere, never matches)."""
+        self.seen_at = seen_at
+
+
 class ValkeyPresence:
     """The scale-out ``PresenceBackend`` (see ``segue.slots.presence``)."""
 
@@ -116,7 +142,7 @@ class ValkeyPresence:
             socket_timeout=settings.timeout_s,
             socket_connect_timeout=settings.timeout_s,
         )
-        self._cache: dict[str, tuple[Activity, float]] = {}
+        self._cache: dict[str, _Seen] = {}
         self._versions: _VersionBatch | None = None
         self._hub = Hub(on_first=self._subscribe_upstream, on_last=self._unsubscribe_upstream)
         self._pubsub: Any = None
@@ -180,7 +206,8 @@ class ValkeyPresence:
         # The cached copy goes first: even during an outage it must not be served.
         cached = self._cache.get(user_id)
         if cached is not None:
-            self._cache[user_id] = (msgspec.structs.replace(cached[0], now_playing=None), cached[1])
+            activity = msgspec.structs.replace(cached.activity, now_playing=None)
+            self._cache[user_id] = _Seen(activity, None, cached.recent_raw, -1, cached.seen_at)
         try:
             await self._client.delete(self._key("np", user_id))
         except UNREACHABLE as exc:
@@ -216,19 +243,51 @@ class ValkeyPresence:
             self._went_away(exc)
             return self._cached(user_ids, recent)
         self._came_back()
+        if recent <= 0:
+            return self._remember(user_ids, replies[0], [None] * len(user_ids), 0)
+        if compact:
+            return self._remember(user_ids, replies[0], replies[1], recent)
         now = time.monotonic()
         records = _many_now_playing(_array(replies[0]))
-        if recent <= 0:
-            recents: list[list[Play]] = [[] for _ in user_ids]
-        elif compact:
-            recents = [(plays or [])[:recent] for plays in _many_plays(_array(replies[1]))]
-        else:
-            recents = [[_play(p) for p in replies[1 + i]] for i in range(len(user_ids))]
         activities = []
-        for user_id, record, plays in zip(user_ids, records, recents, strict=True):
-            activity = Activity(user_id=user_id, now_playing=record, recent=plays)
-            self._cache[user_id] = (activity, now)
+        for i, (user_id, record) in enumerate(zip(user_ids, records, strict=True)):
+            activity = Activity(
+                user_id=user_id, now_playing=record, recent=[_play(p) for p in replies[1 + i]]
+            )
+            self._cache[user_id] = _Seen(activity, None, None, -1, now)
             activities.append(activity)
+        return activities
+
+    def _remember(
+        self,
+        user_ids: Sequence[str],
+        now_playing_raws: Sequence[bytes | None],
+        recent_raws: Sequence[bytes | None],
+        recent: int,
+    ) -> list[Activity]:
+        """Users' activity from the stored bytes, decoding only what changed since last read."""
+        now = time.monotonic()
+        cache = self._cache
+        activities = []
+        for user_id, np_raw, recent_raw in zip(
+            user_ids, now_playing_raws, recent_raws, strict=True
+        ):
+            seen = cache.get(user_id)
+            if (
+                seen is None
+                or seen.now_playing_raw != np_raw
+                or seen.recent_raw != recent_raw
+                or seen.recent != recent
+            ):
+                activity = Activity(
+                    user_id=user_id,
+                    now_playing=None if np_raw is None else _now_playing(np_raw),
+                    recent=[] if recent_raw is None or recent <= 0 else _plays(recent_raw)[:recent],
+                )
+                seen = cache[user_id] = _Seen(activity, np_raw, recent_raw, recent, now)
+            else:
+                seen.seen_at = now
+            activities.append(seen.activity)
         return activities
 
     # --- feed source (graph versions, prepared feed reads) ----------------------
@@ -292,17 +351,9 @@ class ValkeyPresence:
             return None, self._cached(query.user_ids, recent)
         self._came_back()
         count = len(query.user_ids)
-        records = _many_now_playing(_array(replies[1 : count + 1]))
-        plays = _many_plays(_array(replies[count + 1 :])) if recent > 0 else [None] * count
-        now = time.monotonic()
-        cache = self._cache
-        activities = []
-        for user_id, record, recents in zip(query.user_ids, records, plays, strict=True):
-            activity = Activity(
-                user_id=user_id, now_playing=record, recent=(recents or [])[:recent]
-            )
-            cache[user_id] = (activity, now)
-            activities.append(activity)
+        activities = self._remember(
+            query.user_ids, replies[1 : count + 1], replies[count + 1 :], max(recent, 0)
+        )
         return int(replies[0] or 0), activities
 
     async def _send_packed(self, packed: bytes) -> Any:
@@ -325,10 +376,10 @@ class ValkeyPresence:
         result = []
         for user_id in user_ids:
             entry = self._cache.get(user_id)
-            if entry is None or entry[1] < oldest:
+            if entry is None or entry.seen_at < oldest:
                 result.append(Activity(user_id=user_id))
             else:
-                activity = entry[0]
+                activity = entry.activity
                 result.append(msgspec.structs.replace(activity, recent=activity.recent[:recent]))
         return result
 
