@@ -26,6 +26,7 @@ from segue.social.activity import activity_service
 from segue.social.feed_source import FRIENDSHIP_STEP, FeedQuery, FeedSource
 from segue.social.friend_cache import FriendCache
 from segue.social.models import PrivacySettings
+from segue.social.schemas import PlayerStateReport
 
 pytestmark = pytest.mark.anyio
 
@@ -77,6 +78,31 @@ async def other_process(live: LiveServer, tmp_path: Path) -> AsyncIterator[Segue
     config.write_text((tmp_path / "segue.toml").read_text(encoding="utf-8"), encoding="utf-8")
     async with open_context(config, role="server") as context:
         yield context
+
+
+@pytest.mark.parametrize("presence_backend", ["valkey"], indirect=True)
+async def test_feed_reads_decode_only_what_changed_even_when_another_process_wrote_it(
+    live: LiveServer, other_process: SegueContext
+) -> None:
+    alice, bob, carol = [await live.user(n) for n in ("alice", "bob", "carol")]
+    one, two, three = (await live.track_ids())[:3]
+    await play(live, alice, one)
+    await play(live, carol, two)
+    source = live.context.presence
+    assert isinstance(source, FeedSource)
+    query = source.prepare_feed(bob.id, [alice.id, carol.id])
+    _version, first = await source.read_feed(query, 3)
+    _version, again = await source.read_feed(query, 3)
+    assert again[0] is first[0] and again[1] is first[1]  # unchanged: not decoded again
+    # Alice's next track is published by the other process: this one sees it at once.
+    await activity_service(other_process).report_state(alice.id, PlayerStateReport(track_id=three))
+    _version, after = await source.read_feed(query, 3)
+    assert after[1] is first[1]
+    assert after[0].now_playing is not None and after[0].now_playing.track_id == three
+    assert [p.track_id for p in after[0].recent] == [three, one]
+    # Fewer plays asked for: the same records, cut to that.
+    _version, shorter = await source.read_feed(query, 1)
+    assert [p.track_id for p in shorter[0].recent] == [three]
 
 
 @pytest.mark.parametrize("presence_backend", ["valkey"], indirect=True)
