@@ -93,5 +93,31 @@ MIGRATIONS = [
             body BLOB NOT NULL
         );
         """,
-    )
+    ),
+    # History is the busiest table (every play, written by the workers): keyed
+    # by (user, time, id) without a rowid it is one B-tree written at a random
+    # place per play instead of three (table, primary key, per-user index).
+    # Replays keep their event's id and time, so the key still drops them.
+    Migration(
+        2,
+        """
+        CREATE TABLE history_by_user (
+            user_id TEXT NOT NULL,
+            played_at REAL NOT NULL,
+            id TEXT NOT NULL,
+            track_id TEXT NOT NULL,
+            duration_listened_ms INTEGER NOT NULL,
+            completed INTEGER NOT NULL,
+            context TEXT,
+            PRIMARY KEY (user_id, played_at, id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO history_by_user
+            (user_id, played_at, id, track_id, duration_listened_ms, completed, context)
+            SELECT user_id, played_at, id, track_id, duration_listened_ms, completed, context
+            FROM history;
+        DROP TABLE history;
+        ALTER TABLE history_by_user RENAME TO history;
+        CREATE INDEX history_age ON history (played_at);
+        """,
+    ),
 ]
