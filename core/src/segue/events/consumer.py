@@ -14,7 +14,6 @@ offering the optional ``ack_many(deliveries)`` then acks it in one call.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ import structlog
 from anyio.abc import TaskGroup
 from prometheus_client import Counter, Gauge
 
+from segue.collector import batch_friendly_collector
 from segue.events.handlers import JobHandler
 from segue.slots.events import Delivery
 
@@ -38,8 +38,6 @@ IDLE_WAIT = 1.0
 """Longest sleep of an idle consumer: how late a retry or an expired claim may start."""
 LAG_EVERY = 5.0
 SUMMARY_EVERY = 10.0
-GC_YOUNG_THRESHOLD = 50_000
-"""Allocations between the collector's young passes while consumers run (CPython's default: 700)."""
 
 EVENTS_LAG = Gauge(
     "segue_events_lag", "Events a consumer group has not handled yet.", ["topic", "group"]
@@ -78,7 +76,7 @@ async def run_consumers(
             consumer=consumer,
         )
     sleepers = _Sleepers()
-    with _batch_friendly_collector():
+    with batch_friendly_collector():
         async with anyio.create_task_group() as tg:
 
             async def watch_stop() -> None:
@@ -99,34 +97,6 @@ async def run_consumers(
             tg.start_soon(_report, context, handlers, tallies)
             tg.start_soon(consume_all)
     _log_tallies(tallies)
-
-
-@contextmanager
-def _batch_friendly_collector() -> Iterator[None]:
-    """Tune the garbage collector for consuming big batches; restore it afterwards.
-
-    Everything loaded before the loop starts (modules, plugins, config) lives as
-    long as the process: frozen, it is left out of the collector's full passes,
-    which would otherwise walk it again and again while batches of thousands of
-    events come and go (measured: a third of a worker's CPU). A higher first
-    threshold makes the young passes rarer; they then find the same live batch once
-    instead of many times.
-    """
-    _collector_users.append(gc.get_threshold())
-    if len(_collector_users) == 1:  # the first loop of this process tunes it
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *_collector_users[0][1:])
-    try:
-        yield
-    finally:
-        thresholds = _collector_users.pop()
-        if not _collector_users:  # the last one restores it
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
-
-
-# The collector thresholds found by each consumer loop running in this process, outermost first.
-_collector_users: list[tuple[int, ...]] = []
 
 
 class _Sleepers:
