@@ -149,7 +149,7 @@ def test_unknown_key_suggests_the_closest_one(tmp_path: Path) -> None:
 
     assert problem == (
         f"{path}: unknown key 'server.prot'. Did you mean 'port'? Keys allowed in [server]: "
-        "'data_dir', 'host', 'port', 'public_url'."
+        "'data_dir', 'forwarded_allow_ips', 'host', 'port', 'public_url'."
     )
 
 

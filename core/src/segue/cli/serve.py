@@ -129,6 +129,7 @@ def serve(
             # Live messages are small JSON: deflating each one cost about 15% of
             # the push path's CPU for a few bytes saved.
             ws_per_message_deflate=False,
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
         )
     )
 

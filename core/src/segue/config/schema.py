@@ -22,6 +22,12 @@ class ServerConfig(_Section):
     directory when there is no file)."""
     public_url: str = ""
     """The URL users reach Segue at (behind a proxy). Empty: derived from host and port."""
+    forwarded_allow_ips: list[str] = []
+    """Addresses of the reverse proxies or load balancers whose X-Forwarded-For and
+    X-Forwarded-Proto headers are believed (e.g. ["10.0.0.2"], or ["*"] when only the
+    proxy can reach Segue). The login rate limit counts attempts per client address: a
+    proxy missing here makes every client look like the proxy. Empty: the
+    FORWARDED_ALLOW_IPS environment variable, else 127.0.0.1 only."""
 
 
 class LibraryConfig(_Section):
