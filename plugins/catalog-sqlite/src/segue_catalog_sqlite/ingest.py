@@ -95,7 +95,9 @@ def apply_scan(conn: sqlite3.Connection, changes: ScanChanges) -> ScanApplied:
             continue
         derived = Derived.of(facts)
         updates.append([*fact_values(facts), *derived.values(), now, track_id])
-        touched.add(derived.album_id, derived.artist_id, derived.album_artist_id)
+        touched.add(
+            derived.grouping.album_id, derived.grouping.artist_id, derived.grouping.album_artist_id
+        )
         changed.append(
             make_track(
                 facts,
@@ -114,7 +116,9 @@ def apply_scan(conn: sqlite3.Connection, changes: ScanChanges) -> ScanApplied:
         derived = Derived.of(facts)
         track_id = new_track_id()
         inserts.append([*fact_values(facts), *derived.values(), track_id, 0, now, now, 0])
-        touched.add(derived.album_id, derived.artist_id, derived.album_artist_id)
+        touched.add(
+            derived.grouping.album_id, derived.grouping.artist_id, derived.grouping.album_artist_id
+        )
         added.append(
             make_track(
                 facts, derived, track_id=track_id, play_count=0, added_at=now, updated_at=now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -53,19 +53,9 @@ FACT_COLUMNS: tuple[str, ...] = (
 _JSON_LISTS = frozenset({"artists", "genres"})
 _BOOLS = frozenset({"compilation", "has_embedded_cover", "missing"})
 
-# Columns computed from the facts whenever they are written.
-DERIVED_COLUMNS: tuple[str, ...] = (
-    "artist_id",
-    "artist_name",
-    "primary_artist_name",
-    "album_artist_id",
-    "album_artist_name",
-    "album_artist_mbid",
-    "album_id",
-    "artist_key",
-    "album_key",
-    "title_key",
-)
+# Columns computed from the facts whenever they are written: identity's grouping
+# (ids, display names, sort keys) and the title's sort key.
+DERIVED_COLUMNS: tuple[str, ...] = (*identity.Grouping._fields, "title_key")
 
 TRACK_COLUMNS: tuple[str, ...] = (
     *FACT_COLUMNS,
@@ -98,27 +88,19 @@ def fact_values(track: ScannedTrack) -> list[Any]:
     return values
 
 
-class Derived(msgspec.Struct, frozen=True):
-    """What identity computes from a track's tags: ids, display names, sort keys."""
+class Derived(NamedTuple):
+    """What identity computes from a track's tags, and the title's sort key."""
 
-    artist_id: str
-    artist_name: str
-    primary_artist_name: str
-    album_artist_id: str
-    album_artist_name: str
-    album_artist_mbid: str | None
-    album_id: str | None
-    artist_key: str
-    album_key: str | None
+    grouping: identity.Grouping
     title_key: str
 
     @classmethod
     def of(cls, track: ScannedTrack) -> Derived:
-        return cls(*identity.grouping(track), title_key=sort_key(track.title))
+        return cls(identity.grouping(track), sort_key(track.title))
 
     def values(self) -> tuple[Any, ...]:
-        """Values in DERIVED_COLUMNS order (the field order)."""
-        return msgspec.structs.astuple(self)
+        """Values in DERIVED_COLUMNS order."""
+        return (*self.grouping, self.title_key)
 
 
 def make_track(
@@ -135,9 +117,9 @@ def make_track(
     return Track(
         **msgspec.structs.asdict(facts),
         id=track_id,
-        artist_id=derived.artist_id,
-        artist_name=derived.artist_name,
-        album_id=derived.album_id,
+        artist_id=derived.grouping.artist_id,
+        artist_name=derived.grouping.artist_name,
+        album_id=derived.grouping.album_id,
         play_count=play_count,
         added_at=added_at,
         updated_at=updated_at,

@@ -153,7 +153,11 @@ def import_catalog(conn: sqlite3.Connection, chunk: CatalogChunk) -> ImportCount
         rows = []
         for track in fresh:
             derived = Derived.of(track)
-            touched.add(derived.album_id, derived.artist_id, derived.album_artist_id)
+            touched.add(
+                derived.grouping.album_id,
+                derived.grouping.artist_id,
+                derived.grouping.album_artist_id,
+            )
             rows.append(
                 # A Track's fields start with ScannedTrack's, in order: keep those.
                 [*fact_values(track)[: len(FACT_COLUMNS)], *derived.values(), track.id, track.play_count,
