@@ -1,4 +1,4 @@
-"""Content-Type of audio files, from their extension (the container) and codec."""
+"""Content-Type of audio files (from their extension and codec) and of images (from their bytes)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,19 @@ def audio_media_type(relpath: str, codec: str | None = None) -> str:
     if by_extension == "audio/ogg" and codec == "opus":
         return OPUS
     return by_extension or _BY_CODEC.get((codec or "").lower(), FALLBACK)
+
+
+def image_media_type(data: bytes, declared: str | None = None) -> str:
+    """The Content-Type of image bytes, from their magic numbers; else ``declared`` if it
+    names an image type."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if declared and declared.startswith("image/"):
+        return declared
+    return FALLBACK

@@ -15,6 +15,8 @@ import mutagen.flac
 import mutagen.id3
 import mutagen.mp4
 
+from segue.http.media_types import image_media_type
+
 # Preferred first: "cover" over "folder" over "front", JPEG over PNG.
 _COVER_STEMS = ("cover", "folder", "front")
 _COVER_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -42,21 +44,6 @@ def find_folder_cover(names: Iterable[str]) -> str | None:
     return best[1] if best else None
 
 
-def image_mime(data: bytes, declared: str | None = None) -> str:
-    """The content type of image bytes, from their magic numbers."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if declared and declared.startswith("image/"):
-        return declared
-    return "application/octet-stream"
-
-
 def embedded_picture(path: str | os.PathLike[str]) -> Picture | None:
     """The front cover (or first picture) embedded in an audio file's tags.
 
@@ -74,7 +61,7 @@ def embedded_picture(path: str | os.PathLike[str]) -> Picture | None:
     # Picture type 3 is "front cover" in ID3 APIC and FLAC METADATA_BLOCK_PICTURE.
     pictures.sort(key=lambda p: 0 if p[0] == 3 else 1)
     _type, data, declared = pictures[0]
-    return Picture(data=data, mime=image_mime(data, declared))
+    return Picture(data=data, mime=image_media_type(data, declared))
 
 
 def _pictures(audio: object) -> list[tuple[int, bytes, str | None]]:

@@ -16,8 +16,9 @@ from segue.api.deps import Context
 from segue.auth.guards import admin_only
 from segue.context import SegueContext
 from segue.errors import NotFound
+from segue.http.media_types import image_media_type
 from segue.models import ScanProblem, ScanReport, Track
-from segue_catalog_filesystem.covers import embedded_picture, image_mime
+from segue_catalog_filesystem.covers import embedded_picture
 from segue_catalog_filesystem.scanner import (
     ScanProgress,
     scan_in_progress,
@@ -141,7 +142,7 @@ async def _cover_response(
             data = None  # gone since the scan, or too big: try the embedded one
         else:
             guessed = mimetypes.guess_type(track.folder_cover)[0]
-            mime = image_mime(data, guessed)
+            mime = image_media_type(data, guessed)
             etag = f'"f-{stat.size:x}-{stat.mtime_ns:x}"'
     if data is None and track.has_embedded_cover:
         try:

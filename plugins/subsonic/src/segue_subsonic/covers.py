@@ -17,6 +17,7 @@ from anyio.to_thread import run_sync
 
 from segue.context import SegueContext
 from segue.errors import NotFound
+from segue.http.media_types import image_media_type
 from segue.models import Track
 
 MAX_COVER_BYTES = 16 * 1024 * 1024
@@ -32,18 +33,6 @@ class Cover:
     def __init__(self, data: bytes, mime: str) -> None:
         self.data = data
         self.mime = mime
-
-
-def image_mime(data: bytes) -> str:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return "application/octet-stream"
 
 
 def bucket(size: int) -> int:
@@ -70,13 +59,13 @@ async def original(context: SegueContext, track: Track) -> Cover:
         except (FileNotFoundError, ValueError):
             data = b""
         if data:
-            return Cover(data, image_mime(data))
+            return Cover(data, image_media_type(data))
     if track.has_embedded_cover:
         path = await run_sync(storage.resolve, track.root, track.relpath)
         data = await _ffmpeg(
             ["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "image2pipe", "-"]
         )
-        return Cover(data, image_mime(data))
+        return Cover(data, image_media_type(data))
     raise NotFound(f"song {track.id!r} has no cover image")
 
 
