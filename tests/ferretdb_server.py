@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from process_helpers import stop_process
+
 BUILD_SCRIPT = Path(__file__).resolve().parent / "ferretdb" / "build.sh"
 START_TIMEOUT_S = 30.0
 
@@ -41,12 +43,7 @@ def running_ferretdb(sqlite_dir: Path) -> Iterator[str]:
         try:
             yield _wait_ready(process, log_path)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=10)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -18,6 +18,7 @@ from deploy_helpers import (
     wait_until_serving,
 )
 from net_helpers import free_port
+from process_helpers import stop_process
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +61,4 @@ def running_segue(
         wait_until_serving(process, port)
         yield RunningSegue(port, ADMIN_PASSWORD)
     finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
+        stop_process(process)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from deploy_helpers import ADMIN_PASSWORD, SEGUE, segue_environment, wait_until_serving
 from net_helpers import free_port
+from process_helpers import stop_process
 
 LIMIT = 3
 
@@ -35,8 +36,7 @@ def serving(data_dir: Path, **settings: str) -> Iterator[str]:
         wait_until_serving(process, port)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        stop_process(process)
 
 
 def failed_logins_from(url: str, clients: int) -> list[int]:

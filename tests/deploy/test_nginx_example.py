@@ -22,6 +22,7 @@ import httpx
 import pytest
 from deploy_helpers import DOCKER, RunningSegue, nginx_test
 from net_helpers import free_port
+from process_helpers import stop_process
 
 EXAMPLE = (DOCKER / "nginx.conf").read_text(encoding="utf-8")
 
@@ -173,8 +174,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, running_segue: RunningSegue)
                 time.sleep(0.1)
         yield Proxy(f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}")
     finally:
-        process.terminate()
-        process.communicate(timeout=20)
+        stop_process(process, timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 from net_helpers import free_port
+from process_helpers import stop_process
 
 SEGUE = Path(sys.executable).parent / "segue"
 NGINX = Path(shutil.which("nginx") or "/usr/sbin/nginx")
@@ -62,15 +63,8 @@ class Child:
         self.process.wait()
 
     def stop(self, timeout: float = 15.0) -> None:
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout=timeout)
 
     def check_alive(self) -> None:
         if not self.alive:

@@ -27,6 +27,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from process_helpers import stop_process
 from web_helpers import (
     ADMIN_NAME,
     ADMIN_PASSWORD,
@@ -82,12 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         wait_scanned(base_url, admin)
         yield Server(base_url, admin, friend, library, data_dir, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process, timeout=15)
 
 
 @pytest.fixture(scope="module")
