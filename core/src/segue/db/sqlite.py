@@ -113,7 +113,10 @@ class AsyncSQLite:
             self._writer_lock = WriterLock(self.path, self._busy_timeout_ms / 1000)
             conn = self._connect()
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
+                # Switching a new file to WAL needs it alone: SQLite refuses at once
+                # (no busy wait) while another process does the same.
+                with self._turn():
+                    conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
                 conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
                 self._migrate(conn)
